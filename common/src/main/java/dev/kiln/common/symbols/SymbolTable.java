@@ -1,7 +1,7 @@
 package dev.kiln.common.symbols;
 
-import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.pprof.PprofData;
+import dev.kiln.common.pprof.PprofRefs;
 import java.util.Arrays;
 
 /**
@@ -198,35 +198,26 @@ public final class SymbolTable {
     }
 
     /**
-     * Interns the symbols of a decoded pprof and returns, per pprof sample, its stack trace id
-     * (0 for an empty stack). Stacks deeper than {@code maxDepth} keep their leaf-most frames.
-     * Every reference is validated: a dangling id is an {@link InvalidInputException}.
+     * Interns the symbols of a decoded, validated pprof and returns, per pprof sample, its stack
+     * trace id (0 for an empty stack). Stacks deeper than {@code maxDepth} keep their leaf-most
+     * frames, which is what users look at.
      */
-    public int[] importProfile(PprofData p, int maxDepth) {
+    public int[] importProfile(PprofData p, PprofRefs refs, int maxDepth) {
         int[] strMap = new int[p.stringCount];
         Arrays.fill(strMap, -1);
-        if (p.stringCount == 0 || p.strLen[0] != 0) {
-            throw new InvalidInputException("invalid pprof profile: string_table[0] must be the empty string");
-        }
         strMap[0] = 0;
 
-        IdIndex mapIds = new IdIndex(p.mapId, p.mappingCount, "mapping");
         int[] mapMap = new int[p.mappingCount];
         for (int i = 0; i < p.mappingCount; i++) {
-            int flags = p.mapFlags[i];
             mapMap[i] = internMapping(p.mapStart[i], p.mapLimit[i], p.mapOffset[i],
-                    str(p, strMap, p.mapFilename[i]), str(p, strMap, p.mapBuildId[i]), flags);
+                    str(p, strMap, p.mapFilename[i]), str(p, strMap, p.mapBuildId[i]), p.mapFlags[i]);
         }
-
-        IdIndex fnIds = new IdIndex(p.fnId, p.functionCount, "function");
         int[] fnMap = new int[p.functionCount];
         for (int i = 0; i < p.functionCount; i++) {
             long start = p.fnStartLine[i];
             fnMap[i] = internFunction(str(p, strMap, p.fnName[i]), str(p, strMap, p.fnSystemName[i]),
                     str(p, strMap, p.fnFilename[i]), (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, start)));
         }
-
-        IdIndex locIds = new IdIndex(p.locId, p.locationCount, "location");
         int[] locMap = new int[p.locationCount];
         int[] fns = new int[8];
         int[] lines = new int[8];
@@ -238,16 +229,12 @@ public final class SymbolTable {
             }
             for (int k = 0; k < n; k++) {
                 int li = p.locLineStart[i] + k;
-                long fnId = p.lineFunctionId[li];
-                if (fnId == 0) {
-                    throw new InvalidInputException("invalid pprof profile: location " + p.locId[i] + " has a line without function_id");
-                }
-                fns[k] = fnMap[fnIds.index(fnId)];
+                fns[k] = fnMap[refs.functions.index(p.lineFunctionId[li])];
                 long line = p.lineLine[li];
                 lines[k] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, line));
             }
             long mid = p.locMappingId[i];
-            int mapping = mid == 0 ? 0 : mapMap[mapIds.index(mid)];
+            int mapping = mid == 0 ? 0 : mapMap[refs.mappings.index(mid)];
             locMap[i] = internLocation(mapping, p.locAddress[i], fns, lines, n);
         }
 
@@ -255,16 +242,10 @@ public final class SymbolTable {
         for (int s = 0; s < p.sampleCount; s++) {
             int start = p.sampleLocStart[s];
             int count = p.sampleLocCount[s];
-            // pprof stacks are leaf first; the tree is built root first. Over-deep stacks keep
-            // their leaf-most maxDepth frames (what the user is looking at).
             int top = count > maxDepth ? start + maxDepth - 1 : start + count - 1;
             int node = 0;
             for (int i = top; i >= start; i--) {
-                long id = p.locIds[i];
-                if (id == 0) {
-                    throw new InvalidInputException("invalid pprof profile: sample " + s + " references location id 0");
-                }
-                node = internStackNode(node, locMap[locIds.index(id)]);
+                node = internStackNode(node, locMap[refs.locations.index(p.locIds[i])]);
             }
             stacks[s] = node;
         }
@@ -272,9 +253,6 @@ public final class SymbolTable {
     }
 
     private int str(PprofData p, int[] strMap, long idx) {
-        if (idx < 0 || idx >= p.stringCount) {
-            throw new InvalidInputException("invalid pprof profile: string index " + idx + " out of range (table has " + p.stringCount + ")");
-        }
         int i = (int) idx;
         int id = strMap[i];
         if (id < 0) {
@@ -282,48 +260,5 @@ public final class SymbolTable {
             strMap[i] = id;
         }
         return id;
-    }
-
-    /** Maps pprof ids (arbitrary uint64, usually 1..n) to positions. */
-    private static final class IdIndex {
-        private final boolean dense;
-        private final LongIntHashMap map;
-        private final int count;
-        private final String what;
-
-        IdIndex(long[] ids, int count, String what) {
-            this.count = count;
-            this.what = what;
-            boolean d = true;
-            for (int i = 0; i < count; i++) {
-                if (ids[i] != i + 1) {
-                    d = false;
-                    break;
-                }
-            }
-            dense = d;
-            if (d) {
-                map = null;
-            } else {
-                map = new LongIntHashMap(count);
-                for (int i = 0; i < count; i++) {
-                    if (ids[i] == 0 || ids[i] == Long.MIN_VALUE) {
-                        throw new InvalidInputException("invalid pprof profile: " + what + " has invalid id " + Long.toUnsignedString(ids[i]));
-                    }
-                    if (map.get(ids[i]) >= 0) {
-                        throw new InvalidInputException("invalid pprof profile: duplicate " + what + " id " + Long.toUnsignedString(ids[i]));
-                    }
-                    map.put(ids[i], i);
-                }
-            }
-        }
-
-        int index(long id) {
-            int i = dense ? (id >= 1 && id <= count ? (int) (id - 1) : -1) : map.get(id);
-            if (i < 0) {
-                throw new InvalidInputException("invalid pprof profile: reference to unknown " + what + " id " + Long.toUnsignedString(id));
-            }
-            return i;
-        }
     }
 }
