@@ -47,6 +47,20 @@ public final class PprofAccumulator {
         }
     }
 
+    /** Adds a whole pprof profile (sample type {@code sampleType}), e.g. one returned by another component. */
+    public void add(Profile profile, int sampleType) {
+        byte[] bytes = profile.toByteArray();
+        dev.kiln.common.pprof.PprofData d = new dev.kiln.common.pprof.PprofDecoder().decode(bytes, 0, bytes.length, new dev.kiln.common.pprof.PprofData());
+        SymbolTable t = new SymbolTable();
+        int[] stacks = t.importProfile(d, dev.kiln.common.pprof.PprofRefs.validate(d), Integer.MAX_VALUE);
+        Symbols s = t.publish();
+        long[] v = new long[s.stackNodeCount];
+        for (int i = 0; i < d.sampleCount; i++) {
+            v[stacks[i]] += d.value(i, sampleType);
+        }
+        add(s, v);
+    }
+
     private static int[] filled(int n) {
         int[] a = new int[n];
         Arrays.fill(a, -1);
