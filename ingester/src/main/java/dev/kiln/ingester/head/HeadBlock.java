@@ -1,5 +1,6 @@
 package dev.kiln.ingester.head;
 
+import dev.kiln.common.block.BlockSeries;
 import dev.kiln.common.model.Labels;
 import dev.kiln.common.query.CallSiteMask;
 import dev.kiln.common.query.PprofAccumulator;
@@ -131,24 +132,20 @@ public final class HeadBlock implements QueryableBlock {
         return symbols.view();
     }
 
-    /** Series with their profile counts, for flushing; call when no writer is active. */
-    public List<SeriesSnapshot> snapshot() {
+    /** Series with their profiles as of now, for flushing. */
+    public List<BlockSeries> snapshot() {
         writeLock.lock();
         try {
-            List<SeriesSnapshot> out = new ArrayList<>(index.size());
+            List<BlockSeries> out = new ArrayList<>(index.size());
             for (int i = 0; i < index.size(); i++) {
                 HeadSeries s = index.get(i);
-                out.add(new SeriesSnapshot(s.labels, s.count(), s.timeNanos, s.ids, s.stacks, s.values, s.spans, s.totals));
+                out.add(new BlockSeries(s.labels, s.count(), s.timeNanos, s.ids, s.stacks, s.values, s.spans, s.totals));
             }
             return out;
         } finally {
             writeLock.unlock();
         }
     }
-
-    /** A series and its profiles (the first {@code count} entries of each column). */
-    public record SeriesSnapshot(Labels labels, int count, long[] timeNanos, String[] ids, int[][] stacks, long[][] values,
-            long[][] spans, long[] totals) {}
 
     private boolean outside(TimeRange range) {
         return profileCount == 0 || !range.overlaps(minTimeMs, maxTimeMs);
