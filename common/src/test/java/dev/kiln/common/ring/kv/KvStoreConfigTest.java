@@ -1,0 +1,38 @@
+package dev.kiln.common.ring.kv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class KvStoreConfigTest {
+
+    @Test
+    void defaultsAreInMemoryWithDskitPrefix() {
+        assertEquals(new KvStoreConfig("inmemory", "collectors/",
+                new EtcdConfig(List.of(), Duration.ofSeconds(10), "", "")), KvStoreConfig.DEFAULT);
+        try (KvStore store = KvStoreConfig.DEFAULT.open()) {
+            assertInstanceOf(InMemoryKvStore.class, store);
+        }
+    }
+
+    @Test
+    void unknownStoreIsRejectedByName() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> new KvStoreConfig("consul", "collectors/", EtcdConfig.DEFAULT));
+        assertEquals("ring.kvstore.store must be 'inmemory' or 'etcd', got 'consul'", error.getMessage());
+    }
+
+    @Test
+    void etcdSettingsAreValidated() {
+        assertEquals("ring.kvstore.etcd.dial_timeout must be positive, got PT0S",
+                assertThrows(IllegalArgumentException.class,
+                        () -> new EtcdConfig(List.of("http://etcd:2379"), Duration.ZERO, "", "")).getMessage());
+        assertEquals("ring.kvstore.etcd.password is set but ring.kvstore.etcd.username is empty",
+                assertThrows(IllegalArgumentException.class,
+                        () -> new EtcdConfig(List.of("http://etcd:2379"), Duration.ofSeconds(1), "", "pw")).getMessage());
+    }
+}
