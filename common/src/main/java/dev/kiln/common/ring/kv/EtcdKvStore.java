@@ -225,11 +225,7 @@ public final class EtcdKvStore implements KvStore {
                 return;
             }
             lastDelivered = value;
-            try {
-                listener.accept(value);
-            } catch (RuntimeException e) {
-                log.atError().addKeyValue("key", fullKey).setCause(e).log("KV watch listener failed");
-            }
+            WatchListeners.deliver(listener, fullKey, value);
         }
 
         @Override

@@ -9,8 +9,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link KvStore} living in this JVM ({@code ring.kvstore.store: inmemory}), for single-process
@@ -22,8 +20,6 @@ import org.slf4j.LoggerFactory;
  * order, on one notifier thread.
  */
 public final class InMemoryKvStore implements KvStore {
-
-    private static final Logger log = LoggerFactory.getLogger(InMemoryKvStore.class);
 
     private final String prefix;
     private final Map<String, Versioned> entries = new HashMap<>();
@@ -128,13 +124,8 @@ public final class InMemoryKvStore implements KvStore {
         }
 
         void deliver(Optional<Versioned> value) {
-            if (!active) {
-                return;
-            }
-            try {
-                listener.accept(value);
-            } catch (RuntimeException e) {
-                log.atError().addKeyValue("key", fullKey).setCause(e).log("KV watch listener failed");
+            if (active) {
+                WatchListeners.deliver(listener, fullKey, value);
             }
         }
 

@@ -35,4 +35,19 @@ class KvStoreConfigTest {
                 assertThrows(IllegalArgumentException.class,
                         () -> new EtcdConfig(List.of("http://etcd:2379"), Duration.ofSeconds(1), "", "pw")).getMessage());
     }
+
+    @Test
+    void etcdStoreNeedsEndpoints() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> new KvStoreConfig(KvStoreConfig.ETCD, "p/", EtcdConfig.DEFAULT).open());
+        assertEquals("ring.kvstore.etcd.endpoints must list at least one etcd URL when ring.kvstore.store is etcd",
+                error.getMessage());
+    }
+
+    @Test
+    void passwordStaysOutOfConfigToString() {
+        EtcdConfig config = new EtcdConfig(List.of("http://etcd:2379"), Duration.ofSeconds(10), "kiln", "s3cret");
+        assertEquals("EtcdConfig[endpoints=[http://etcd:2379], dialTimeout=PT10S, username=kiln, password=***]",
+                config.toString());
+    }
 }
