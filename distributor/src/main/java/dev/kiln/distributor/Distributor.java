@@ -8,7 +8,10 @@ import dev.kiln.common.ErrorCode;
 import dev.kiln.common.KilnException;
 import dev.kiln.common.model.LabelNames;
 import dev.kiln.common.model.Labels;
+import com.linecorp.armeria.common.HttpMethod;
 import dev.kiln.common.server.GrpcErrors;
+import dev.kiln.common.server.KilnServer;
+import dev.kiln.distributor.ingest.IngestHandler;
 import dev.kiln.common.tenant.Tenants;
 import dev.kiln.proto.ingester.v1.ProfileSeries;
 import dev.kiln.proto.ingester.v1.PushRequest;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -42,6 +46,17 @@ public final class Distributor extends AbstractIdleService {
         this.config = config;
         this.router = router;
         this.registry = registry;
+    }
+
+    /**
+     * Registers the push APIs on the public port: {@code push.v1.PusherService} (Connect and gRPC)
+     * and the legacy {@code /ingest} endpoint, whose decoding runs on {@code ingestExecutor}.
+     */
+    public void register(KilnServer server, Executor ingestExecutor, IngestHandler.JfrIngest jfr) {
+        server.addPublicService(new PusherService(this));
+        IngestHandler ingest = new IngestHandler(this, server.config().multitenancyEnabled(), ingestExecutor, jfr);
+        server.route(HttpMethod.POST, "/ingest", ingest);
+        server.route(HttpMethod.POST, "/pyroscope/ingest", ingest);
     }
 
     @Override

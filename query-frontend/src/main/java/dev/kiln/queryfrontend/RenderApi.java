@@ -97,7 +97,7 @@ final class RenderApi {
     }
 
     private static long maxNodes(QueryParams p, Limits limits) {
-        String v = p.get("max-nodes", p.get("maxNodes"));
+        String v = p.contains("max-nodes") ? p.get("max-nodes") : p.get("maxNodes");
         if (v == null || v.isBlank()) {
             return QueryRequests.maxNodes(false, 0, limits);
         }
