@@ -2,6 +2,10 @@ package dev.kiln.server;
 
 import com.google.common.util.concurrent.Service;
 import com.google.common.util.concurrent.ServiceManager;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
 import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.config.Config;
 import dev.kiln.common.config.ConfigException;
@@ -108,6 +112,9 @@ public final class Kiln implements AutoCloseable {
         querier.register(server);
         QueryFrontend frontend = new QueryFrontend(server.inProcessChannel(), limits, registry, queryExecutor);
         frontend.register(server);
+
+        server.route(HttpMethod.GET, "/api/v1/status/config", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
+                MediaType.parse("text/yaml; charset=utf-8"), config.toYaml("diff".equals(ctx.queryParam("mode")))));
 
         List<Service> all = List.of(ingester, distributor, querier, frontend);
         services = new ServiceManager(all);
