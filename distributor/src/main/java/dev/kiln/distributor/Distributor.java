@@ -6,6 +6,8 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.kiln.common.ErrorCode;
 import dev.kiln.common.KilnException;
+import dev.kiln.common.io.Gzip;
+import dev.kiln.common.limits.TenantLimits;
 import dev.kiln.common.model.LabelNames;
 import dev.kiln.common.model.Labels;
 import com.linecorp.armeria.common.HttpMethod;
@@ -41,11 +43,13 @@ public final class Distributor extends AbstractIdleService {
     private final DistributorConfig config;
     private final IngesterRouter router;
     private final MeterRegistry registry;
+    private final IngestionRateLimiter rateLimiter;
 
-    public Distributor(DistributorConfig config, IngesterRouter router, MeterRegistry registry) {
+    public Distributor(DistributorConfig config, IngesterRouter router, TenantLimits limits, MeterRegistry registry) {
         this.config = config;
         this.router = router;
         this.registry = registry;
+        this.rateLimiter = new IngestionRateLimiter(limits, System::nanoTime);
     }
 
     /**
@@ -101,6 +105,7 @@ public final class Distributor extends AbstractIdleService {
         List<Target> targets = new ArrayList<>(series.size());
         Map<String, List<Integer>> byIngester = new LinkedHashMap<>();
         Map<String, IngesterRouter.Endpoint> endpoints = new HashMap<>();
+        acquireRate(tenant, series);
         for (ProfileSeries s : series) {
             ProfileSeries withIds = ensureIds(s);
             Labels labels = Labels.fromPairs(withIds.getLabelsList());
@@ -174,6 +179,24 @@ public final class Distributor extends AbstractIdleService {
         long stored = samples.sum() * targets.size() / Math.max(1, replicas);
         recordSamples(tenant, Labels.fromPairs(targets.get(0).series.getLabelsList()).getOrEmpty(LabelNames.NAME), stored);
         return PushResponse.newBuilder().setProfiles(series.size()).setSamples(stored).build();
+    }
+
+    private void acquireRate(String tenant, List<ProfileSeries> series) {
+        long bytes = 0;
+        int profiles = 0;
+        for (ProfileSeries s : series) {
+            for (var p : s.getProfilesList()) {
+                bytes += Gzip.decompressedSizeHint(p.getPayload());
+                profiles++;
+            }
+        }
+        try {
+            rateLimiter.acquire(tenant, bytes);
+        } catch (KilnException e) {
+            registry.counter("pyroscope.discarded.bytes", "reason", "rate_limited", "tenant", tenant).increment(bytes);
+            registry.counter("pyroscope.discarded.profiles", "reason", "rate_limited", "tenant", tenant).increment(profiles);
+            throw e;
+        }
     }
 
     /** Client errors from an ingester keep their code; anything else means the write is unavailable. */

@@ -67,7 +67,8 @@ final class RenderApi {
     private HttpResponse handle(ServiceRequestContext ctx, String tenantHeader, Handler h) {
         QueryParams params = QueryParams.fromQueryString(ctx.query());
         CompletableFuture<HttpResponse> out = new CompletableFuture<>();
-        fe.queryExecutor().execute(() -> {
+        // The blocking executor runs virtual threads: waiting for a query slot costs no worker.
+        ctx.blockingTaskExecutor().execute(() -> {
             try {
                 String tenant = Tenants.resolve(tenantHeader, multitenancy);
                 Object body = Tenants.callAs(tenant, () -> fe.timed("render", () -> {

@@ -12,7 +12,7 @@ import dev.kiln.common.config.ConfigException;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.config.ConfigType;
 import dev.kiln.common.limits.Limits;
-import dev.kiln.common.limits.TenantLimits;
+import dev.kiln.common.limits.RuntimeOverrides;
 import dev.kiln.common.objstore.StorageConfig;
 import dev.kiln.common.query.BlockQueryService;
 import dev.kiln.common.server.KilnServer;
@@ -25,6 +25,7 @@ import dev.kiln.ingester.IngesterConfig;
 import dev.kiln.querier.Querier;
 import dev.kiln.querier.QuerySources;
 import dev.kiln.queryfrontend.QueryFrontend;
+import dev.kiln.queryfrontend.QueryFrontendConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
@@ -76,7 +77,9 @@ public final class Kiln implements AutoCloseable {
         keys.addAll(StorageConfig.KEYS);
         keys.addAll(DistributorConfig.KEYS);
         keys.addAll(IngesterConfig.KEYS);
+        keys.addAll(QueryFrontendConfig.KEYS);
         keys.addAll(Limits.keys());
+        keys.addAll(RuntimeOverrides.KEYS);
         return keys;
     }
 
@@ -95,7 +98,7 @@ public final class Kiln implements AutoCloseable {
         StorageConfig.from(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = new KilnServer(ServerConfig.from(config), registry);
-        TenantLimits limits = TenantLimits.fixed(Limits.from(config));
+        RuntimeOverrides limits = RuntimeOverrides.from(config, Limits.from(config));
         int cpus = Runtime.getRuntime().availableProcessors();
         ingestExecutor = Executors.newFixedThreadPool(Math.max(2, cpus), named("kiln-ingest"));
         queryExecutor = Executors.newFixedThreadPool(Math.max(2, cpus), named("kiln-query"));
@@ -103,20 +106,20 @@ public final class Kiln implements AutoCloseable {
         Ingester ingester = new Ingester(IngesterConfig.from(config), limits, registry, queryExecutor);
         ingester.register(server);
         Distributor distributor = new Distributor(DistributorConfig.from(config),
-                IngesterRouter.single("local", server.inProcessChannel()), registry);
+                IngesterRouter.single("local", server.inProcessChannel()), limits, registry);
         distributor.register(server, ingestExecutor, (jfr, labels, base, ts) -> {
             throw new InvalidInputException("format=jfr is not supported by this build");
         });
         Querier querier = new Querier(QuerySources.fixed(List.of(new QuerySources.Source("ingester",
                 BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.INGESTER_SERVICE), null))));
         querier.register(server);
-        QueryFrontend frontend = new QueryFrontend(server.inProcessChannel(), limits, registry, queryExecutor);
+        QueryFrontend frontend = new QueryFrontend(QueryFrontendConfig.from(config), server.inProcessChannel(), limits, registry, queryExecutor);
         frontend.register(server);
 
         server.route(HttpMethod.GET, "/api/v1/status/config", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
                 MediaType.parse("text/yaml; charset=utf-8"), config.toYaml("diff".equals(ctx.queryParam("mode")))));
 
-        List<Service> all = List.of(ingester, distributor, querier, frontend);
+        List<Service> all = List.of(limits, ingester, distributor, querier, frontend);
         services = new ServiceManager(all);
         server.addReadinessCheck(() -> services.isHealthy() ? null : "components starting: " + services.servicesByState());
     }
