@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
-import dev.kiln.common.config.ConfigLoader;
 import dev.kiln.common.testing.FlameGraphAssert;
 import dev.kiln.common.testing.PprofBuilder;
 import dev.kiln.proto.push.v1.PushRequest;
@@ -28,24 +27,20 @@ import dev.kiln.proto.types.v1.Point;
 import dev.kiln.proto.types.v1.Series;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,21 +54,14 @@ class SingleProcessIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    static Path dataDir;
-    static Kiln kiln;
+    static KilnTestClient kiln;
     static String base;
     static final long NOW_MS = System.currentTimeMillis();
 
     @BeforeAll
     static void start() throws IOException {
-        dataDir = Files.createTempDirectory("kiln-it");
-        var config = new ConfigLoader(Kiln.keys()).load(new String[] {
-            "-server.http-listen-port=0", "-server.grpc-listen-port=0",
-            "-pyroscopedb.data-path=" + dataDir.resolve("data"),
-            "-storage.filesystem.dir=" + dataDir.resolve("storage")}, k -> null);
-        kiln = new Kiln(config);
-        kiln.start();
-        base = "http://127.0.0.1:" + kiln.server().httpPort();
+        kiln = KilnTestClient.start(Files.createTempDirectory("kiln-it"));
+        base = kiln.base;
     }
 
     @AfterAll
@@ -101,36 +89,9 @@ class SingleProcessIT {
         if (maxNodes != null) {
             req.setMaxNodes(maxNodes);
         }
-        HttpResponse<byte[]> r = connectProto("querier.v1.QuerierService/SelectMergeStacktraces", req.build());
-        assertEquals(200, r.statusCode(), () -> new String(body(r), StandardCharsets.UTF_8));
-        return SelectMergeStacktracesResponse.parseFrom(body(r)).getFlamegraph();
-    }
-
-    static HttpResponse<byte[]> connectProto(String path, Message m) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/" + path))
-                .header("Content-Type", "application/proto")
-                .header("Connect-Protocol-Version", "1")
-                .header("Accept-Encoding", "gzip")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(m.toByteArray())).build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    static HttpResponse<byte[]> connectJson(String path, String json) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/" + path))
-                .header("Content-Type", "application/json")
-                .header("Connect-Protocol-Version", "1")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    /** The response body, gunzipped when the server compressed it. */
-    static byte[] body(HttpResponse<byte[]> r) {
-        if (r.headers().firstValue("content-encoding").orElse("").equals("gzip")) {
-            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(r.body()))) {
-                return in.readAllBytes();
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }
-        return r.body();
+        HttpResponse<byte[]> r = kiln.connectProto("querier.v1.QuerierService/SelectMergeStacktraces", req.build());
+        assertEquals(200, r.statusCode(), () -> new String(KilnTestClient.body(r), StandardCharsets.UTF_8));
+        return SelectMergeStacktracesResponse.parseFrom(KilnTestClient.body(r)).getFlamegraph();
     }
 
     static String unique(String prefix) {
@@ -139,19 +100,6 @@ class SingleProcessIT {
 
     static String sel(String service) {
         return "{service_name=\"" + service + "\"}";
-    }
-
-    static HttpResponse<String> ingest(String query, String contentType, byte[] body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/ingest?" + query))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     static long nowSeconds() {
@@ -170,7 +118,7 @@ class SingleProcessIT {
         body.write(knownProfile(NOW_MS * 1_000_000L).gzipped());
         // pprof uploads keep the app name as given as service_name (the Go agent sends the bare name).
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> r = ingest("name=" + enc(app + "{env=test}") + "&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds(),
+        HttpResponse<String> r = kiln.ingest("name=" + KilnTestClient.enc(app + "{env=test}") + "&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds(),
                 "multipart/form-data; boundary=" + boundary, body.toByteArray());
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(KNOWN_SELF, FlameGraphAssert.selfByPath(flameGraph(sel(app), null)));
@@ -179,7 +127,7 @@ class SingleProcessIT {
     @Test
     void rawPprofIngestComesBackWithExactTotals() throws Exception {
         String app = unique("raw");
-        HttpResponse<String> r = ingest("name=" + enc(app) + "&format=pprof&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds(),
+        HttpResponse<String> r = kiln.ingest("name=" + KilnTestClient.enc(app) + "&format=pprof&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds(),
                 "application/octet-stream", knownProfile(NOW_MS * 1_000_000L).bytes());
         assertEquals(200, r.statusCode(), r.body());
         FlameGraph fg = flameGraph(sel(app), null);
@@ -204,7 +152,7 @@ class SingleProcessIT {
     @Test
     void grpcPushAndQueryOnTheSamePort() throws Exception {
         String app = unique("grpc");
-        ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", kiln.server().httpPort()).usePlaintext().build();
+        ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", kiln.httpPort()).usePlaintext().build();
         try {
             PusherServiceGrpc.newBlockingStub(ch).push(pushRequest(app, knownProfile(NOW_MS * 1_000_000L).bytes()));
             SelectMergeStacktracesResponse resp = QuerierServiceGrpc.newBlockingStub(ch).selectMergeStacktraces(
@@ -232,15 +180,15 @@ class SingleProcessIT {
         String pprof = Base64.getEncoder().encodeToString(knownProfile(NOW_MS * 1_000_000L).bytes());
         String push = "{\"series\":[{\"labels\":[{\"name\":\"__name__\",\"value\":\"process_cpu\"},"
                 + "{\"name\":\"service_name\",\"value\":\"" + app + "\"}],\"samples\":[{\"rawProfile\":\"" + pprof + "\",\"ID\":\"a1\"}]}]}";
-        HttpResponse<byte[]> pr = connectJson("push.v1.PusherService/Push", push);
+        HttpResponse<byte[]> pr = kiln.connectJson("push.v1.PusherService/Push", push);
         assertEquals(200, pr.statusCode(), new String(pr.body(), StandardCharsets.UTF_8));
 
         for (String field : List.of("profile_typeID", "profileTypeID")) {
             String q = "{\"" + field + "\":\"" + CPU + "\",\"labelSelector\":" + JSON.writeValueAsString(sel(app))
                     + ",\"start\":\"" + (NOW_MS - 60_000) + "\",\"end\":" + (NOW_MS + 60_000) + "}";
-            HttpResponse<byte[]> r = connectJson("querier.v1.QuerierService/SelectMergeStacktraces", q);
+            HttpResponse<byte[]> r = kiln.connectJson("querier.v1.QuerierService/SelectMergeStacktraces", q);
             assertEquals(200, r.statusCode(), field + ": " + new String(r.body(), StandardCharsets.UTF_8));
-            JsonNode fg = JSON.readTree(body(r)).get("flamegraph");
+            JsonNode fg = JSON.readTree(KilnTestClient.body(r)).get("flamegraph");
             assertTrue(fg.get("total").isTextual(), "int64 total must be a JSON string: " + fg);
             assertEquals("600", fg.get("total").asText());
             assertEquals("300", fg.get("maxSelf").asText());
@@ -253,11 +201,11 @@ class SingleProcessIT {
 
     @Test
     void profileTypesHealthCheckAnswers200() throws Exception {
-        HttpResponse<byte[]> r = connectProto("querier.v1.QuerierService/ProfileTypes",
+        HttpResponse<byte[]> r = kiln.connectProto("querier.v1.QuerierService/ProfileTypes",
                 ProfileTypesRequest.newBuilder().setStart(1000).setEnd(4000).build());
         assertEquals(200, r.statusCode());
-        ProfileTypesResponse.parseFrom(body(r));
-        HttpResponse<byte[]> j = connectJson("querier.v1.QuerierService/ProfileTypes", "{\"start\":\"1000\",\"end\":\"4000\"}");
+        ProfileTypesResponse.parseFrom(KilnTestClient.body(r));
+        HttpResponse<byte[]> j = kiln.connectJson("querier.v1.QuerierService/ProfileTypes", "{\"start\":\"1000\",\"end\":\"4000\"}");
         assertEquals(200, j.statusCode());
     }
 
@@ -267,7 +215,7 @@ class SingleProcessIT {
     void foldedInputGivesTheRightTreeScaledBySampleRate() throws Exception {
         String app = unique("folded");
         String folded = "a;b;c 10\na;b 5\na;d 1\n";
-        HttpResponse<String> r = ingest("name=" + enc(app + ".cpu") + "&sampleRate=100&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds(),
+        HttpResponse<String> r = kiln.ingest("name=" + KilnTestClient.enc(app + ".cpu") + "&sampleRate=100&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds(),
                 null, folded.getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.statusCode(), r.body());
         // sampleRate=100 Hz: one sample is 10 ms of CPU.
@@ -279,7 +227,7 @@ class SingleProcessIT {
     void linesInputCountsEachLineOnce() throws Exception {
         String app = unique("lines");
         String lines = "a;b;c\na;b;c\na;b\n";
-        HttpResponse<String> r = ingest("name=" + enc(app + ".cpu") + "&format=lines&sampleRate=100&from=" + (nowSeconds() - 10)
+        HttpResponse<String> r = kiln.ingest("name=" + KilnTestClient.enc(app + ".cpu") + "&format=lines&sampleRate=100&from=" + (nowSeconds() - 10)
                 + "&until=" + nowSeconds(), null, lines.getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(Map.of("a;b;c", 20_000_000L, "a;b", 10_000_000L), FlameGraphAssert.selfByPath(flameGraph(sel(app), null)));
@@ -297,10 +245,10 @@ class SingleProcessIT {
         pushAt(app, "dev", t0 + 15_000, 3);
         SelectSeriesRequest req = SelectSeriesRequest.newBuilder().setProfileTypeID(CPU).setLabelSelector(sel(app))
                 .setStart(t0).setEnd(t0 + 30_000).setStep(10).addGroupBy("env").build();
-        HttpResponse<byte[]> r = connectProto("querier.v1.QuerierService/SelectSeries", req);
-        assertEquals(200, r.statusCode(), new String(body(r), StandardCharsets.UTF_8));
+        HttpResponse<byte[]> r = kiln.connectProto("querier.v1.QuerierService/SelectSeries", req);
+        assertEquals(200, r.statusCode(), new String(KilnTestClient.body(r), StandardCharsets.UTF_8));
         Map<String, Map<Long, Double>> byEnv = new TreeMap<>();
-        for (Series s : SelectSeriesResponse.parseFrom(body(r)).getSeriesList()) {
+        for (Series s : SelectSeriesResponse.parseFrom(KilnTestClient.body(r)).getSeriesList()) {
             Map<Long, Double> pts = new TreeMap<>();
             for (Point p : s.getPointsList()) {
                 pts.put(p.getTimestamp() - t0, p.getValue());
@@ -314,7 +262,7 @@ class SingleProcessIT {
 
     private void pushAt(String app, String env, long timeMs, long value) throws Exception {
         byte[] pprof = PprofBuilder.cpu().timeNanos(timeMs * 1_000_000L).stack(value, "main", "f").bytes();
-        HttpResponse<String> r = ingest("name=" + enc(app + "{env=" + env + "}") + "&format=pprof&from=" + timeMs / 1000
+        HttpResponse<String> r = kiln.ingest("name=" + KilnTestClient.enc(app + "{env=" + env + "}") + "&format=pprof&from=" + timeMs / 1000
                 + "&until=" + timeMs / 1000, "application/octet-stream", pprof);
         assertEquals(200, r.statusCode(), r.body());
     }
@@ -325,13 +273,13 @@ class SingleProcessIT {
         String right = unique("right");
         String from = String.valueOf(nowSeconds() - 10);
         String until = String.valueOf(nowSeconds());
-        assertEquals(200, ingest("name=" + enc(left + ".cpu") + "&sampleRate=100&from=" + from + "&until=" + until, null,
+        assertEquals(200, kiln.ingest("name=" + KilnTestClient.enc(left + ".cpu") + "&sampleRate=100&from=" + from + "&until=" + until, null,
                 "main;a 3\nmain;b 1\n".getBytes(StandardCharsets.UTF_8)).statusCode());
-        assertEquals(200, ingest("name=" + enc(right + ".cpu") + "&sampleRate=100&from=" + from + "&until=" + until, null,
+        assertEquals(200, kiln.ingest("name=" + KilnTestClient.enc(right + ".cpu") + "&sampleRate=100&from=" + from + "&until=" + until, null,
                 "main;a 1\nmain;c 5\n".getBytes(StandardCharsets.UTF_8)).statusCode());
 
         HttpResponse<String> single = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/pyroscope/render?query="
-                + enc(CPU + sel(left)) + "&from=now-1h&until=now")).GET().build(), HttpResponse.BodyHandlers.ofString());
+                + KilnTestClient.enc(CPU + sel(left)) + "&from=now-1h&until=now")).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, single.statusCode(), single.body());
         JsonNode fb = JSON.readTree(single.body());
         assertEquals(40_000_000L, fb.get("flamebearer").get("numTicks").asLong());
@@ -345,7 +293,7 @@ class SingleProcessIT {
         assertEquals(40_000_000L, timelineSum);
 
         HttpResponse<String> diff = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/pyroscope/render-diff?leftQuery="
-                + enc(CPU + sel(left)) + "&rightQuery=" + enc(CPU + sel(right))
+                + KilnTestClient.enc(CPU + sel(left)) + "&rightQuery=" + KilnTestClient.enc(CPU + sel(right))
                 + "&leftFrom=now-1h&leftUntil=now&rightFrom=now-1h&rightUntil=now")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, diff.statusCode(), diff.body());
@@ -371,7 +319,7 @@ class SingleProcessIT {
         for (int i = 0; i < 20; i++) {
             folded.append("main;small").append(i).append(' ').append(i + 1).append('\n');
         }
-        assertEquals(200, ingest("name=" + enc(app + ".cpu") + "&sampleRate=100&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds(), null,
+        assertEquals(200, kiln.ingest("name=" + KilnTestClient.enc(app + ".cpu") + "&sampleRate=100&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds(), null,
                 folded.toString().getBytes(StandardCharsets.UTF_8)).statusCode());
         long expectedTotal = (1000 + 210) * 10_000_000L;
         FlameGraph full = flameGraph(sel(app), null);
@@ -393,19 +341,19 @@ class SingleProcessIT {
         String app = unique("bad");
         String range = "&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds();
 
-        HttpResponse<String> truncated = ingest("name=" + enc(app) + "&format=pprof" + range, "application/octet-stream",
+        HttpResponse<String> truncated = kiln.ingest("name=" + KilnTestClient.enc(app) + "&format=pprof" + range, "application/octet-stream",
                 java.util.Arrays.copyOf(knownProfile(NOW_MS * 1_000_000L).bytes(), 25));
         assertClientError(truncated.statusCode(), truncated.body(), "pprof");
 
         byte[] badGzip = {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7};
-        HttpResponse<String> gz = ingest("name=" + enc(app) + "&format=pprof" + range, "application/octet-stream", badGzip);
+        HttpResponse<String> gz = kiln.ingest("name=" + KilnTestClient.enc(app) + "&format=pprof" + range, "application/octet-stream", badGzip);
         assertClientError(gz.statusCode(), gz.body(), "gzip");
 
-        HttpResponse<String> unknown = ingest("name=" + enc(app) + "&format=nonsense" + range, null, "x 1".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> unknown = kiln.ingest("name=" + KilnTestClient.enc(app) + "&format=nonsense" + range, null, "x 1".getBytes(StandardCharsets.UTF_8));
         assertEquals(400, unknown.statusCode());
         assertTrue(unknown.body().contains("unknown format 'nonsense'"), unknown.body());
 
-        HttpResponse<String> noName = ingest("format=folded" + range, null, "x 1".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> noName = kiln.ingest("format=folded" + range, null, "x 1".getBytes(StandardCharsets.UTF_8));
         assertEquals(400, noName.statusCode());
         assertTrue(noName.body().contains("name"), noName.body());
 
@@ -413,19 +361,19 @@ class SingleProcessIT {
                 .header("Content-Type", "application/proto").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0x0a, 0x7f, 0x01}))
                 .build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(400, badPush.statusCode());
-        assertEquals("invalid_argument", JSON.readTree(body(badPush)).get("code").asText());
+        assertEquals("invalid_argument", JSON.readTree(KilnTestClient.body(badPush)).get("code").asText());
 
-        HttpResponse<byte[]> badSelector = connectProto("querier.v1.QuerierService/SelectMergeStacktraces",
+        HttpResponse<byte[]> badSelector = kiln.connectProto("querier.v1.QuerierService/SelectMergeStacktraces",
                 SelectMergeStacktracesRequest.newBuilder().setProfileTypeID(CPU).setLabelSelector("{service_name=\"x\"")
                         .setStart(NOW_MS - 60_000).setEnd(NOW_MS).build());
         assertEquals(400, badSelector.statusCode());
-        JsonNode err = JSON.readTree(body(badSelector));
+        JsonNode err = JSON.readTree(KilnTestClient.body(badSelector));
         assertEquals("invalid_argument", err.get("code").asText());
         assertTrue(err.get("message").asText().contains("selector"), err.toString());
 
         // Nothing above was stored, and good data still goes in and comes out.
         assertEquals(0, flameGraph(sel(app), null).getTotal());
-        HttpResponse<String> good = ingest("name=" + enc(app) + "&format=pprof" + range, "application/octet-stream",
+        HttpResponse<String> good = kiln.ingest("name=" + KilnTestClient.enc(app) + "&format=pprof" + range, "application/octet-stream",
                 knownProfile(NOW_MS * 1_000_000L).bytes());
         assertEquals(200, good.statusCode(), good.body());
         assertEquals(KNOWN_SELF, FlameGraphAssert.selfByPath(flameGraph(sel(app), null)));
