@@ -89,7 +89,14 @@ public final class TextProfiles {
             if (frames.isEmpty()) {
                 continue;
             }
-            b.add(frames, new long[] {period > 0 ? Math.multiplyExact(value, period) : value}, Map.of());
+            long scaled;
+            try {
+                scaled = period > 0 ? Math.multiplyExact(value, period) : value;
+            } catch (ArithmeticException e) {
+                throw new InvalidInputException("line " + lineNo + ": sample value " + value + " at sampleRate " + sampleRate
+                        + " overflows 64-bit nanoseconds");
+            }
+            b.add(frames, new long[] {scaled}, Map.of());
         }
         return b;
     }
