@@ -118,13 +118,13 @@ public final class Ingester extends AbstractIdleService {
         try {
             Map<HeadBlock, List<Decoded>> byBlock = new LinkedHashMap<>();
             for (Decoded d : decoded) {
-                byBlock.computeIfAbsent(head.blockFor(tenant, d.profile.timeNanos()), b -> new ArrayList<>()).add(d);
+                byBlock.computeIfAbsent(head.blockFor(tenant, d.profile().timeNanos()), b -> new ArrayList<>()).add(d);
             }
             List<WalRecord> records = new ArrayList<>(byBlock.size());
             byBlock.forEach((block, profiles) -> records.add(
                     new WalRecord(tenant, block.id(), block.windowStartMs(), slice(request, profiles).toByteArray())));
             writeAhead.append(records);
-            byBlock.forEach((block, profiles) -> profiles.forEach(d -> block.append(d.profile)));
+            byBlock.forEach((block, profiles) -> profiles.forEach(d -> block.append(d.profile())));
         } finally {
             appendGate.readLock().unlock();
         }
@@ -143,8 +143,8 @@ public final class Ingester extends AbstractIdleService {
     private static PushRequest slice(PushRequest request, List<Decoded> profiles) {
         Map<Integer, ProfileSeries.Builder> series = new LinkedHashMap<>();
         for (Decoded d : profiles) {
-            series.computeIfAbsent(d.series, s -> ProfileSeries.newBuilder().addAllLabels(request.getSeries(s).getLabelsList()))
-                    .addProfiles(d.raw.toBuilder().setDefaultTimeNanos(d.profile.timeNanos()));
+            series.computeIfAbsent(d.series(), s -> ProfileSeries.newBuilder().addAllLabels(request.getSeries(s).getLabelsList()))
+                    .addProfiles(d.raw().toBuilder().setDefaultTimeNanos(d.profile().timeNanos()));
         }
         PushRequest.Builder out = PushRequest.newBuilder();
         series.values().forEach(out::addSeries);

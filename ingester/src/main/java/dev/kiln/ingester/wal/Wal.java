@@ -239,25 +239,36 @@ public final class Wal implements Closeable {
 
     private void commitLoop() {
         List<Append> batch = new ArrayList<>();
-        while (true) {
-            Append first = nextAppend();
-            if (first == null) {
-                syncIfDue();
-                continue;
+        try {
+            while (true) {
+                Append first = nextAppend();
+                if (first == null) {
+                    syncIfDue();
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch);
+                // close() queues CLOSE after every accepted append, so it can only come last.
+                boolean closing = batch.getLast() == CLOSE;
+                if (closing) {
+                    batch.removeLast();
+                }
+                write(batch);
+                batch.clear();
+                if (closing) {
+                    finish();
+                    return;
+                }
             }
-            batch.add(first);
+        } catch (RuntimeException | Error e) {
+            // Appenders wait for this thread: release them rather than leave pushes hanging.
+            log.atError().addKeyValue("dir", dir).addKeyValue("error", e.toString()).log("write-ahead log committer failed");
+            synchronized (lifecycleLock) {
+                closed = true;
+            }
             queue.drainTo(batch);
-            // close() queues CLOSE after every accepted append, so it can only come last.
-            boolean closing = batch.getLast() == CLOSE;
-            if (closing) {
-                batch.removeLast();
-            }
-            write(batch);
-            batch.clear();
-            if (closing) {
-                finish();
-                return;
-            }
+            batch.forEach(a -> a.done().completeExceptionally(e));
+            throw e;
         }
     }
 
