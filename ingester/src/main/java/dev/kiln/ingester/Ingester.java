@@ -1,6 +1,9 @@
 package dev.kiln.ingester;
 
 import com.google.common.util.concurrent.AbstractIdleService;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kiln.common.InvalidInputException;
+import dev.kiln.common.KilnException;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.limits.TenantLimits;
 import dev.kiln.common.model.Labels;
@@ -13,6 +16,8 @@ import dev.kiln.common.tenant.Tenants;
 import dev.kiln.ingester.head.DecodedProfile;
 import dev.kiln.ingester.head.Head;
 import dev.kiln.ingester.head.HeadBlock;
+import dev.kiln.ingester.wal.Wal;
+import dev.kiln.ingester.wal.WalRecord;
 import dev.kiln.proto.ingester.v1.IngesterServiceGrpc;
 import dev.kiln.proto.ingester.v1.ProfileSeries;
 import dev.kiln.proto.ingester.v1.PushRequest;
@@ -21,20 +26,34 @@ import dev.kiln.proto.ingester.v1.RawProfile;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ingester: receives pushes from distributors, keeps recent profiles in its head and answers
  * queries over them.
  */
 public final class Ingester extends AbstractIdleService {
+    private static final Logger log = LoggerFactory.getLogger(Ingester.class);
     private final IngesterConfig config;
     private final TenantLimits limits;
     private final Head head;
     private final BlockQueryService queries;
     private final MeterRegistry registry;
+    /**
+     * Pushes hold the read side from choosing their head blocks until they have appended to them;
+     * {@link #detach} takes the write side, so no logged push can land in a block after it was cut.
+     */
+    private final ReentrantReadWriteLock appendGate = new ReentrantReadWriteLock();
+    private volatile Wal wal;
 
     public Ingester(IngesterConfig config, TenantLimits limits, MeterRegistry registry, Executor queryExecutor) {
         this.config = config;
@@ -58,35 +77,139 @@ public final class Ingester extends AbstractIdleService {
         return new ArrayList<>(head.blocks(tenant));
     }
 
+    /** Replays the write-ahead log into the head, then accepts pushes. */
     @Override
-    protected void startUp() {}
+    protected void startUp() throws IOException {
+        Map<String, HeadBlock> replayed = new HashMap<>();
+        wal = Wal.open(config.walDir(), config.wal(), r -> replay(r, replayed));
+    }
 
     @Override
-    protected void shutDown() {}
+    protected void shutDown() {
+        wal.close();
+    }
 
-    /** Decodes and validates every profile of the request, then stores them all. */
+    /**
+     * Decodes and validates every profile of the request (bad input is rejected before anything is
+     * logged), logs the push to the write-ahead log, then stores the profiles in the head. Returns
+     * once the push is durable under the fsync policy.
+     */
     public PushResponse push(String tenant, PushRequest request) {
+        Wal writeAhead = wal;
+        if (writeAhead == null) {
+            throw KilnException.unavailable("ingester is not running");
+        }
         Limits l = limits.forTenant(tenant);
-        List<DecodedProfile> decoded = new ArrayList<>();
+        List<Decoded> decoded = new ArrayList<>();
         long bytes = 0;
-        for (ProfileSeries series : request.getSeriesList()) {
+        long samples = 0;
+        for (int s = 0; s < request.getSeriesCount(); s++) {
+            ProfileSeries series = request.getSeries(s);
             Labels labels = Labels.fromPairs(series.getLabelsList());
             for (RawProfile raw : series.getProfilesList()) {
                 DecodedProfile d = DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(), raw.getDefaultTimeNanos(),
                         raw.getSampleTypeDisplayNamesMap(), l);
-                decoded.add(d);
+                decoded.add(new Decoded(s, raw, d));
                 bytes += d.decompressedBytes();
+                samples += d.sampleCount();
             }
         }
-        long samples = 0;
-        for (DecodedProfile d : decoded) {
-            HeadBlock block = head.blockFor(tenant, d.timeNanos());
-            block.append(d);
-            samples += d.sampleCount();
+        appendGate.readLock().lock();
+        try {
+            Map<HeadBlock, List<Decoded>> byBlock = new LinkedHashMap<>();
+            for (Decoded d : decoded) {
+                byBlock.computeIfAbsent(head.blockFor(tenant, d.profile().timeNanos()), b -> new ArrayList<>()).add(d);
+            }
+            List<WalRecord> records = new ArrayList<>(byBlock.size());
+            byBlock.forEach((block, profiles) -> records.add(
+                    new WalRecord(tenant, block.id(), block.windowStartMs(), slice(request, profiles).toByteArray())));
+            writeAhead.append(records);
+            byBlock.forEach((block, profiles) -> profiles.forEach(d -> block.append(d.profile())));
+        } finally {
+            appendGate.readLock().unlock();
         }
         Counter.builder("pyroscope.ingester.profile.samples.received").description("Samples received by the ingester.")
                 .tag("tenant", tenant).register(registry).increment(samples);
         return PushResponse.newBuilder().setProfiles(decoded.size()).setSamples(samples).setDecompressedBytes(bytes).build();
+    }
+
+    /** A decoded profile with the request series it came from and its raw form, for logging. */
+    private record Decoded(int series, RawProfile raw, DecodedProfile profile) {}
+
+    /**
+     * The part of a request that went to one head block. Each profile's resolved timestamp is
+     * logged as its default time, so a profile without one of its own replays at the same time.
+     */
+    private static PushRequest slice(PushRequest request, List<Decoded> profiles) {
+        Map<Integer, ProfileSeries.Builder> series = new LinkedHashMap<>();
+        for (Decoded d : profiles) {
+            series.computeIfAbsent(d.series(), s -> ProfileSeries.newBuilder().addAllLabels(request.getSeries(s).getLabelsList()))
+                    .addProfiles(d.raw().toBuilder().setDefaultTimeNanos(d.profile().timeNanos()));
+        }
+        PushRequest.Builder out = PushRequest.newBuilder();
+        series.values().forEach(out::addSeries);
+        return out.build();
+    }
+
+    /** Re-appends one logged push slice to the head block it was first appended to. */
+    private void replay(WalRecord record, Map<String, HeadBlock> replayed) {
+        HeadBlock block = replayed.computeIfAbsent(record.blockId(),
+                id -> head.blockWithId(record.tenant(), id, record.windowStartMs()));
+        PushRequest request;
+        try {
+            request = PushRequest.parseFrom(record.payload());
+        } catch (InvalidProtocolBufferException e) {
+            log.atWarn().addKeyValue("tenant", record.tenant()).addKeyValue("block", record.blockId())
+                    .addKeyValue("error", e.getMessage()).log("skipped undecodable write-ahead log record");
+            return;
+        }
+        Limits l = replayLimits(limits.forTenant(record.tenant()));
+        for (ProfileSeries series : request.getSeriesList()) {
+            Labels labels = Labels.fromPairs(series.getLabelsList());
+            for (RawProfile raw : series.getProfilesList()) {
+                try {
+                    block.append(DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(), raw.getDefaultTimeNanos(),
+                            raw.getSampleTypeDisplayNamesMap(), l));
+                } catch (InvalidInputException e) {
+                    log.atWarn().addKeyValue("tenant", record.tenant()).addKeyValue("block", record.blockId())
+                            .addKeyValue("profile", raw.getId()).addKeyValue("error", e.getMessage())
+                            .log("skipped logged profile that no longer decodes");
+                }
+            }
+        }
+    }
+
+    /**
+     * The limits logged profiles are decoded with on replay. They were accepted when logged, so the
+     * checks that reject input are off (a tenant's limits may have been lowered since); the settings
+     * that shape what is stored (stack depth, symbol length) still apply.
+     */
+    private static Limits replayLimits(Limits l) {
+        return new Limits(l.ingestionRateMb(), l.ingestionBurstSizeMb(), 0, 0, 0, 0, 0, l.maxProfileStacktraceDepth(),
+                l.maxProfileSymbolValueLength(), l.rejectOlderThan(), l.rejectNewerThan(), l.maxGlobalSeriesPerTenant(),
+                l.maxQueryLength(), l.maxQueryLookback(), l.maxFlameGraphNodesDefault(), l.maxFlameGraphNodesMax(),
+                l.maxConcurrentQueries(), l.splitQueriesByInterval(), l.retentionPeriod());
+    }
+
+    /**
+     * Takes a head block out of the head so that no push appends to it any more (the next push for
+     * its window opens a new block): the first step of flushing it. Waits for pushes in flight.
+     */
+    public void detach(HeadBlock block) {
+        appendGate.writeLock().lock();
+        try {
+            head.remove(block);
+        } finally {
+            appendGate.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Called once a detached head block's data is in an uploaded block: its write-ahead log records
+     * are no longer needed, and segments holding only such records are deleted.
+     */
+    public void blockFlushed(HeadBlock block) throws IOException {
+        wal.markFlushed(block.tenant(), block.id());
     }
 
     private final class PushService extends IngesterServiceGrpc.IngesterServiceImplBase {
