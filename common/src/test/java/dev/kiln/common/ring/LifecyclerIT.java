@@ -303,7 +303,8 @@ class LifecyclerIT {
         EtcdProcess.assumeInstalled();
         EtcdProcess etcd = EtcdProcess.start();
         toClose.add(etcd);
-        open(new EtcdKvStore("outage/", KvBackend.etcdConfig(etcd, Duration.ofSeconds(2))));
+        // 5 s: a loaded CI machine can take seconds to answer the first request of a fresh etcd.
+        open(new EtcdKvStore("outage/", KvBackend.etcdConfig(etcd, Duration.ofSeconds(5))));
         Lifecycler lifecycler = started(config("ingester-0", 2, "", true), new Random(14));
 
         etcd.stop();
