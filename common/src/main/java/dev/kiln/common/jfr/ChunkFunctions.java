@@ -1,0 +1,44 @@
+package dev.kiln.common.jfr;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Function names of one chunk's methods, resolved once per method and shared by all profiles
+ * built from the chunk (method ids are chunk-local).
+ */
+final class ChunkFunctions {
+    private final ConstantPools pools;
+    private final LongIntMap byMethodId = new LongIntMap();
+    private final List<String> names = new ArrayList<>();
+
+    ChunkFunctions(ConstantPools pools) {
+        this.pools = pools;
+    }
+
+    ConstantPools pools() {
+        return pools;
+    }
+
+    /**
+     * The frame's function name, or null when its method or the method's class is missing from
+     * the pools — such frames are dropped, as grafana/jfr-parser does.
+     */
+    String name(long methodId) {
+        int index = byMethodId.get(methodId);
+        if (index == LongIntMap.MISSING) {
+            index = names.size();
+            names.add(resolve(methodId));
+            byMethodId.put(methodId, index);
+        }
+        return names.get(index);
+    }
+
+    private String resolve(long methodId) {
+        int method = pools.method(methodId);
+        if (method == LongIntMap.MISSING || !pools.hasMethodClass(method)) {
+            return null;
+        }
+        return FrameNames.functionName(pools.methodClassName(method), pools.methodName(method));
+    }
+}
