@@ -99,24 +99,29 @@ final class JfrInput {
     }
 
     /**
-     * Reads an element count and rejects counts that cannot fit in what is left of the region,
+     * Reads an int-encoded element count and rejects counts that cannot fit in what is left of the region,
      * which bounds every allocation and loop by the input size.
      */
     int readCount(String what) {
-        long count = readLong();
+        long count = readIntAsLong();
         if (count < 0 || count > remaining()) {
             throw invalid(what + " count " + count + " exceeds the " + remaining() + " bytes left");
         }
         return (int) count;
     }
 
-    /** Reads a size/offset that must be a non-negative int. */
+    /** Reads an int-encoded size that must be non-negative. */
     int readSize(String what) {
-        long size = readLong();
+        long size = readIntAsLong();
         if (size < 0 || size > Integer.MAX_VALUE) {
             throw invalid(what + " " + size + " is out of range");
         }
         return (int) size;
+    }
+
+    /** An int-typed value without truncation, so that range checks see what the producer wrote. */
+    private long readIntAsLong() {
+        return compressed ? readVarLong() : readFixed(4);
     }
 
     long readFixed(int bytes) {
