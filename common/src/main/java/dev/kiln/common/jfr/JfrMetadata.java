@@ -167,9 +167,15 @@ final class JfrMetadata {
         return build(in, root);
     }
 
-    private record Element(String name, Map<String, String> attributes, List<Element> children) {
+    /** A metadata element; attributes are alternating names and values (an element has a handful). */
+    private record Element(String name, String[] attributes, List<Element> children) {
         String attribute(String key) {
-            return attributes.get(key);
+            for (int i = 0; i < attributes.length; i += 2) {
+                if (key.equals(attributes[i])) {
+                    return attributes[i + 1];
+                }
+            }
+            return null;
         }
     }
 
@@ -178,10 +184,9 @@ final class JfrMetadata {
             throw in.invalid("metadata elements nested deeper than " + MAX_DEPTH);
         }
         String name = string(in, strings);
-        int attributeCount = in.readCount("metadata attribute");
-        Map<String, String> attributes = new HashMap<>();
-        for (int i = 0; i < attributeCount; i++) {
-            attributes.put(string(in, strings), string(in, strings));
+        String[] attributes = new String[2 * in.readCount("metadata attribute")];
+        for (int i = 0; i < attributes.length; i++) {
+            attributes[i] = string(in, strings);
         }
         int childCount = in.readCount("metadata child element");
         List<Element> children = new ArrayList<>(childCount);

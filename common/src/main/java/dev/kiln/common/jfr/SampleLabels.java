@@ -24,19 +24,22 @@ final class SampleLabels {
     private record Correlation(long contextId, long spanId, long spanName, long traceIdHigh, long traceIdLow) { }
 
     private final LabelsSnapshot snapshot;
+    /** Cached: protobuf map accessors allocate, and the check runs for every event. */
+    private final boolean hasContexts;
     private final Map<Correlation, Integer> byCorrelation = new HashMap<>();
     private final Map<List<String>, Integer> byContent = new HashMap<>();
     private final List<String[]> sets = new ArrayList<>();
 
     SampleLabels(LabelsSnapshot snapshot) {
         this.snapshot = snapshot == null ? LabelsSnapshot.getDefaultInstance() : snapshot;
+        this.hasContexts = this.snapshot.getContextsCount() > 0;
         sets.add(new String[0]);
         byContent.put(List.of(), 0);
     }
 
     int labelSet(long contextId, long spanId, long spanName, long traceIdHigh, long traceIdLow) {
         if (spanId == 0 && spanName == 0 && traceIdHigh == 0 && traceIdLow == 0
-                && (contextId == 0 || snapshot.getContextsCount() == 0)) {
+                && (contextId == 0 || !hasContexts)) {
             return 0;
         }
         return byCorrelation.computeIfAbsent(
