@@ -14,8 +14,8 @@ import java.util.List;
  * Flight Recorder file of a cpu/allocation workload when none is given.
  *
  * <pre>
- * mvn -q -o -pl proto,common test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt
- * java -cp common/target/test-classes:common/target/classes:proto/target/classes:$(cat common/cp.txt) \
+ * mvn -q -o -pl proto,common test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/kiln-common-cp.txt
+ * java -cp common/target/test-classes:common/target/classes:proto/target/classes:$(cat /tmp/kiln-common-cp.txt) \
  *     dev.kiln.common.jfr.JfrConverterBench [recording.jfr]
  * </pre>
  */
