@@ -1,0 +1,194 @@
+package dev.kiln.common.query;
+
+import dev.kiln.common.model.LabelNames;
+import dev.kiln.common.model.Labels;
+import dev.kiln.common.model.ProfileTypeId;
+import dev.kiln.common.selector.Selector;
+import dev.kiln.common.server.Unary;
+import dev.kiln.common.tenant.Tenants;
+import dev.kiln.common.tree.CallTree;
+import dev.kiln.proto.pprof.Profile;
+import dev.kiln.proto.query.v1.LabelsRequest;
+import dev.kiln.proto.query.v1.ProfileTypesResult;
+import dev.kiln.proto.query.v1.QueryServiceGrpc;
+import dev.kiln.proto.query.v1.Selection;
+import dev.kiln.proto.query.v1.SeriesLabels;
+import dev.kiln.proto.query.v1.SeriesResult;
+import dev.kiln.proto.query.v1.SeriesSelection;
+import dev.kiln.proto.query.v1.Strings;
+import dev.kiln.proto.query.v1.Tree;
+import dev.kiln.proto.types.v1.GetProfileStatsResponse;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * Kiln's internal query API over a set of blocks: what ingesters (head + local blocks) and
+ * store-gateways (object-storage blocks) serve. Blocks are scanned in parallel and their partial
+ * results merged; the caller's tenant(s) pick the blocks.
+ */
+public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBase {
+    /** Supplies the blocks of a tenant that may hold data in a time range. */
+    @FunctionalInterface
+    public interface BlockProvider {
+        List<? extends QueryableBlock> blocks(String tenant, TimeRange range);
+    }
+
+    private final BlockProvider provider;
+    private final Executor executor;
+
+    public BlockQueryService(BlockProvider provider, Executor executor) {
+        this.provider = provider;
+        this.executor = executor;
+    }
+
+    private List<QueryableBlock> blocks(TimeRange range) {
+        List<QueryableBlock> out = new ArrayList<>();
+        for (String tenant : Tenants.currentAll()) {
+            for (QueryableBlock b : provider.blocks(tenant, range)) {
+                if (b.profileCount() > 0 && range.overlaps(b.minTimeMs(), b.maxTimeMs())) {
+                    out.add(b);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Runs {@code task} on every block in parallel and waits. */
+    private void forEach(List<QueryableBlock> blocks, Consumer<QueryableBlock> task) {
+        if (blocks.size() == 1) {
+            task.accept(blocks.get(0));
+            return;
+        }
+        CompletableFuture<?>[] fs = new CompletableFuture<?>[blocks.size()];
+        for (int i = 0; i < fs.length; i++) {
+            QueryableBlock b = blocks.get(i);
+            fs[i] = CompletableFuture.runAsync(() -> task.accept(b), executor);
+        }
+        CompletableFuture.allOf(fs).join();
+    }
+
+    public Set<String> labelValuesOf(TimeRange range, List<Selector> selectors, String name) {
+        Set<String> out = ConcurrentHashMap.newKeySet();
+        forEach(blocks(range), b -> b.labelValues(range, selectors, name, out));
+        return out;
+    }
+
+    @Override
+    public void profileTypes(dev.kiln.proto.query.v1.TimeRange request, StreamObserver<ProfileTypesResult> obs) {
+        Unary.run(obs, () -> {
+            Set<String> ids = new TreeSet<>(labelValuesOf(TimeRange.fromProto(request), List.of(), LabelNames.PROFILE_TYPE));
+            ProfileTypesResult.Builder b = ProfileTypesResult.newBuilder();
+            for (String id : ids) {
+                b.addProfileTypes(ProfileTypeId.parse(id).toProto());
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void labelNames(LabelsRequest request, StreamObserver<Strings> obs) {
+        Unary.run(obs, () -> {
+            TimeRange range = TimeRange.fromProto(request.getRange());
+            List<Selector> selectors = Selector.parseAll(request.getMatchersList());
+            Set<String> out = ConcurrentHashMap.newKeySet();
+            forEach(blocks(range), b -> b.labelNames(range, selectors, out));
+            return Strings.newBuilder().addAllValues(new TreeSet<>(out)).build();
+        });
+    }
+
+    @Override
+    public void labelValues(LabelsRequest request, StreamObserver<Strings> obs) {
+        Unary.run(obs, () -> {
+            if (request.getNamesCount() != 1) {
+                throw new dev.kiln.common.InvalidInputException("label values need exactly one label name");
+            }
+            TimeRange range = TimeRange.fromProto(request.getRange());
+            Set<String> out = labelValuesOf(range, Selector.parseAll(request.getMatchersList()), request.getNames(0));
+            return Strings.newBuilder().addAllValues(new TreeSet<>(out)).build();
+        });
+    }
+
+    @Override
+    public void series(LabelsRequest request, StreamObserver<SeriesLabels> obs) {
+        Unary.run(obs, () -> {
+            TimeRange range = TimeRange.fromProto(request.getRange());
+            List<Selector> selectors = Selector.parseAll(request.getMatchersList());
+            Set<Labels> out = ConcurrentHashMap.newKeySet();
+            forEach(blocks(range), b -> b.series(range, selectors, request.getNamesList(), out));
+            List<Labels> sorted = new ArrayList<>(out);
+            sorted.sort(null);
+            SeriesLabels.Builder r = SeriesLabels.newBuilder();
+            for (Labels l : sorted) {
+                r.addLabelsSet(dev.kiln.proto.types.v1.Labels.newBuilder().addAllLabels(l.toPairs()));
+            }
+            return r.build();
+        });
+    }
+
+    @Override
+    public void selectTree(Selection request, StreamObserver<Tree> obs) {
+        Unary.run(obs, () -> mergeTree(SelectionSpec.fromProto(request)).toProto());
+    }
+
+    /** The merged call tree of a selection. */
+    public CallTree mergeTree(SelectionSpec spec) {
+        CallTree result = new CallTree();
+        forEach(blocks(spec.range()), b -> {
+            CallTree part = new CallTree();
+            b.mergeTree(spec, part);
+            synchronized (result) {
+                result.merge(part);
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public void selectPprof(Selection request, StreamObserver<Profile> obs) {
+        Unary.run(obs, () -> {
+            SelectionSpec spec = SelectionSpec.fromProto(request);
+            PprofAccumulator acc = new PprofAccumulator();
+            forEach(blocks(spec.range()), b -> b.mergePprof(spec, acc));
+            return acc.build(spec.profileType(), 0, 0);
+        });
+    }
+
+    @Override
+    public void selectSeries(SeriesSelection request, StreamObserver<SeriesResult> obs) {
+        Unary.run(obs, () -> {
+            SelectionSpec spec = SelectionSpec.fromProto(request.getSelection());
+            if (request.getStepMs() <= 0) {
+                throw new dev.kiln.common.InvalidInputException("step must be positive");
+            }
+            long start = spec.range().startMs() == Long.MIN_VALUE ? 0 : spec.range().startMs();
+            SeriesAccumulator acc = new SeriesAccumulator(start, request.getStepMs(), request.getGroupByList());
+            forEach(blocks(spec.range()), b -> b.mergeSeries(spec, acc));
+            return acc.toProto();
+        });
+    }
+
+    @Override
+    public void profileStats(dev.kiln.proto.query.v1.TimeRange request, StreamObserver<GetProfileStatsResponse> obs) {
+        Unary.run(obs, () -> {
+            List<QueryableBlock> bs = blocks(TimeRange.ALL);
+            long oldest = Long.MAX_VALUE;
+            long newest = Long.MIN_VALUE;
+            for (QueryableBlock b : bs) {
+                oldest = Math.min(oldest, b.minTimeMs());
+                newest = Math.max(newest, b.maxTimeMs());
+            }
+            GetProfileStatsResponse.Builder r = GetProfileStatsResponse.newBuilder().setDataIngested(!bs.isEmpty());
+            if (!bs.isEmpty()) {
+                r.setOldestProfileTime(oldest).setNewestProfileTime(newest);
+            }
+            return r.build();
+        });
+    }
+}

@@ -1,0 +1,39 @@
+package dev.kiln.common.query;
+
+import dev.kiln.common.selector.Selector;
+import dev.kiln.common.tree.CallTree;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The read interface every block implements, whether in memory (an ingester head) or in Parquet
+ * (a flushed or compacted block): label lookups and the three aggregations the query API needs.
+ * Implementations add their results into the given accumulators and must be safe to call
+ * concurrently with ingestion.
+ */
+public interface QueryableBlock {
+    /** Smallest and largest profile timestamp in the block, in milliseconds. */
+    long minTimeMs();
+
+    long maxTimeMs();
+
+    /** Label names of the series matching any of the selectors (all series when none). */
+    void labelNames(TimeRange range, List<Selector> selectors, Set<String> out);
+
+    void labelValues(TimeRange range, List<Selector> selectors, String name, Set<String> out);
+
+    /** Label sets of matching series, restricted to {@code names} when not empty. */
+    void series(TimeRange range, List<Selector> selectors, List<String> names, Set<dev.kiln.common.model.Labels> out);
+
+    /** Adds the selected samples into a call tree. */
+    void mergeTree(SelectionSpec spec, CallTree out);
+
+    /** Adds per-profile totals of the selected profiles into time-series buckets. */
+    void mergeSeries(SelectionSpec spec, SeriesAccumulator out);
+
+    /** Adds the selected samples, with full symbol information, into a pprof builder. */
+    void mergePprof(SelectionSpec spec, PprofAccumulator out);
+
+    /** Number of profiles (rows of the profile table), for stats. */
+    long profileCount();
+}

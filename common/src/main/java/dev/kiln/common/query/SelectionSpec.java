@@ -1,0 +1,41 @@
+package dev.kiln.common.query;
+
+import dev.kiln.common.InvalidInputException;
+import dev.kiln.common.model.LabelNames;
+import dev.kiln.common.model.ProfileTypeId;
+import dev.kiln.common.selector.LabelMatcher;
+import dev.kiln.common.selector.Selector;
+import dev.kiln.proto.query.v1.Selection;
+import java.util.Arrays;
+
+/**
+ * A parsed, validated profile selection: which series (profile type + label selector), which time
+ * range, and optionally which spans (per-sample span ids) and which call site (stack prefix).
+ */
+public record SelectionSpec(TimeRange range, ProfileTypeId profileType, Selector selector, long[] spanIds, String[] callSite) {
+
+    public static SelectionSpec fromProto(Selection s) {
+        ProfileTypeId type = ProfileTypeId.parse(s.getProfileTypeId());
+        Selector sel = Selector.parse(s.getLabelSelector()).with(LabelMatcher.eq(LabelNames.PROFILE_TYPE, type.id()));
+        long[] spans = null;
+        if (s.getSpanSelectorCount() > 0) {
+            spans = new long[s.getSpanSelectorCount()];
+            for (int i = 0; i < spans.length; i++) {
+                spans[i] = SpanIds.parse(s.getSpanSelector(i));
+            }
+            Arrays.sort(spans);
+        }
+        String[] callSite = null;
+        if (s.hasStackTraceSelector() && s.getStackTraceSelector().getCallSiteCount() > 0) {
+            callSite = s.getStackTraceSelector().getCallSiteList().stream().map(l -> l.getName()).toArray(String[]::new);
+        }
+        if (s.hasStackTraceSelector() && s.getStackTraceSelector().hasGoPgo()) {
+            throw new InvalidInputException("stack_trace_selector.go_pgo is not supported");
+        }
+        return new SelectionSpec(TimeRange.fromProto(s.getRange()), type, sel, spans, callSite);
+    }
+
+    public boolean spanSelected(long spanId) {
+        return spanIds == null || Arrays.binarySearch(spanIds, spanId) >= 0;
+    }
+}

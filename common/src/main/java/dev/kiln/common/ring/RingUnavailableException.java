@@ -1,0 +1,12 @@
+package dev.kiln.common.ring;
+
+/**
+ * The ring cannot serve the request: it is empty, or too few healthy instances are left to reach a
+ * quorum. Callers answer with "unavailable" (HTTP 503 / gRPC UNAVAILABLE) and may retry.
+ */
+public class RingUnavailableException extends RuntimeException {
+
+    public RingUnavailableException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,264 @@
+package dev.kiln.common.symbols;
+
+import dev.kiln.common.pprof.PprofData;
+import dev.kiln.common.pprof.PprofRefs;
+import java.util.Arrays;
+
+/**
+ * A growing symbol table with one writer and any number of lock-free readers: the writer interns
+ * symbols and stack traces, then {@link #publish()}es an immutable {@link Symbols} view that
+ * readers pick up with {@link #view()}.
+ */
+public final class SymbolTable {
+    private final StringInterner strings = new StringInterner();
+    private final LongTupleInterner mappings = new LongTupleInterner();
+    private final LongTupleInterner functions = new LongTupleInterner();
+    private final LongTupleInterner locations = new LongTupleInterner();
+    private final LongIntHashMap stackNodes = new LongIntHashMap(4096);
+
+    private long[] mapStart = new long[16];
+    private long[] mapLimit = new long[16];
+    private long[] mapOffset = new long[16];
+    private int[] mapFilename = new int[16];
+    private int[] mapBuildId = new int[16];
+    private int[] mapFlags = new int[16];
+
+    private int[] fnName = new int[256];
+    private int[] fnSystemName = new int[256];
+    private int[] fnFilename = new int[256];
+    private int[] fnStartLine = new int[256];
+
+    private int[] locMapping = new int[256];
+    private long[] locAddress = new long[256];
+    private int[] locLineStart = new int[256];
+    private int[] locLineCount = new int[256];
+    private int[] lineFunction = new int[256];
+    private int[] lineNumber = new int[256];
+    private int lineCount;
+
+    private int[] stackParent = new int[4096];
+    private int[] stackLocation = new int[4096];
+    private int stackNodeCount = 1; // node 0: root
+
+    private final long[] tuple = new long[64];
+    private long[] lineTuple = new long[64];
+    private volatile Symbols view;
+
+    public SymbolTable() {
+        internMapping(0, 0, 0, 0, 0, 0);
+        internFunction(0, 0, 0, 0);
+        internLocation(0, 0, new int[0], new int[0], 0);
+        publish();
+    }
+
+    public Symbols view() {
+        return view;
+    }
+
+    /** Makes everything interned so far visible to readers. */
+    public Symbols publish() {
+        Symbols v = new Symbols(strings.strings(), strings.size(),
+                mapStart, mapLimit, mapOffset, mapFilename, mapBuildId, mapFlags, mappings.size(),
+                fnName, fnSystemName, fnFilename, fnStartLine, functions.size(),
+                locMapping, locAddress, locLineStart, locLineCount, locations.size(),
+                lineFunction, lineNumber, lineCount,
+                stackParent, stackLocation, stackNodeCount);
+        view = v;
+        return v;
+    }
+
+    public int internString(String s) {
+        return strings.intern(s);
+    }
+
+    public int internString(byte[] b, int off, int len) {
+        return strings.intern(b, off, len);
+    }
+
+    public int internMapping(long start, long limit, long offset, int filename, int buildId, int flags) {
+        long[] t = tuple;
+        t[0] = start;
+        t[1] = limit;
+        t[2] = offset;
+        t[3] = filename;
+        t[4] = buildId;
+        t[5] = flags;
+        int before = mappings.size();
+        int id = mappings.intern(t, 6);
+        if (id == before) {
+            if (id == mapStart.length) {
+                int n = id * 2;
+                mapStart = Arrays.copyOf(mapStart, n);
+                mapLimit = Arrays.copyOf(mapLimit, n);
+                mapOffset = Arrays.copyOf(mapOffset, n);
+                mapFilename = Arrays.copyOf(mapFilename, n);
+                mapBuildId = Arrays.copyOf(mapBuildId, n);
+                mapFlags = Arrays.copyOf(mapFlags, n);
+            }
+            mapStart[id] = start;
+            mapLimit[id] = limit;
+            mapOffset[id] = offset;
+            mapFilename[id] = filename;
+            mapBuildId[id] = buildId;
+            mapFlags[id] = flags;
+        }
+        return id;
+    }
+
+    public int internFunction(int name, int systemName, int filename, int startLine) {
+        long[] t = tuple;
+        t[0] = name;
+        t[1] = systemName;
+        t[2] = filename;
+        t[3] = startLine;
+        int before = functions.size();
+        int id = functions.intern(t, 4);
+        if (id == before) {
+            if (id == fnName.length) {
+                int n = id * 2;
+                fnName = Arrays.copyOf(fnName, n);
+                fnSystemName = Arrays.copyOf(fnSystemName, n);
+                fnFilename = Arrays.copyOf(fnFilename, n);
+                fnStartLine = Arrays.copyOf(fnStartLine, n);
+            }
+            fnName[id] = name;
+            fnSystemName[id] = systemName;
+            fnFilename[id] = filename;
+            fnStartLine[id] = startLine;
+        }
+        return id;
+    }
+
+    /** Interns a location; {@code fns/lines[0..n)} run innermost first, as in pprof. */
+    public int internLocation(int mapping, long address, int[] fns, int[] lines, int n) {
+        int len = 2 + 2 * n;
+        if (lineTuple.length < len) {
+            lineTuple = new long[len * 2];
+        }
+        long[] t = lineTuple;
+        t[0] = mapping;
+        t[1] = address;
+        for (int i = 0; i < n; i++) {
+            t[2 + 2 * i] = fns[i];
+            t[3 + 2 * i] = lines[i];
+        }
+        int before = locations.size();
+        int id = locations.intern(t, len);
+        if (id == before) {
+            if (id == locMapping.length) {
+                int cap = id * 2;
+                locMapping = Arrays.copyOf(locMapping, cap);
+                locAddress = Arrays.copyOf(locAddress, cap);
+                locLineStart = Arrays.copyOf(locLineStart, cap);
+                locLineCount = Arrays.copyOf(locLineCount, cap);
+            }
+            if (lineCount + n > lineFunction.length) {
+                int cap = Math.max(lineFunction.length * 2, lineCount + n);
+                lineFunction = Arrays.copyOf(lineFunction, cap);
+                lineNumber = Arrays.copyOf(lineNumber, cap);
+            }
+            locMapping[id] = mapping;
+            locAddress[id] = address;
+            locLineStart[id] = lineCount;
+            locLineCount[id] = n;
+            System.arraycopy(fns, 0, lineFunction, lineCount, n);
+            System.arraycopy(lines, 0, lineNumber, lineCount, n);
+            lineCount += n;
+        }
+        return id;
+    }
+
+    /** Returns the stack node for {@code location} under {@code parent}, creating it when new. */
+    public int internStackNode(int parent, int location) {
+        long key = ((long) parent << 32) | (location & 0xffffffffL);
+        int id = stackNodes.get(key);
+        if (id >= 0) {
+            return id;
+        }
+        id = stackNodeCount++;
+        if (id == stackParent.length) {
+            stackParent = Arrays.copyOf(stackParent, id * 2);
+            stackLocation = Arrays.copyOf(stackLocation, id * 2);
+        }
+        stackParent[id] = parent;
+        stackLocation[id] = location;
+        stackNodes.put(key, id);
+        return id;
+    }
+
+    public int stackNodeCount() {
+        return stackNodeCount;
+    }
+
+    /** Heap bytes held, for head-size accounting. */
+    public long sizeBytes() {
+        return strings.sizeBytes() + mappings.sizeBytes() + functions.sizeBytes() + locations.sizeBytes()
+                + stackNodes.sizeBytes() + stackParent.length * 8L + locMapping.length * 24L + lineFunction.length * 8L
+                + fnName.length * 16L;
+    }
+
+    /**
+     * Interns the symbols of a decoded, validated pprof and returns, per pprof sample, its stack
+     * trace id (0 for an empty stack). Stacks deeper than {@code maxDepth} keep their leaf-most
+     * frames, which is what users look at.
+     */
+    public int[] importProfile(PprofData p, PprofRefs refs, int maxDepth) {
+        int[] strMap = new int[p.stringCount];
+        Arrays.fill(strMap, -1);
+        strMap[0] = 0;
+
+        int[] mapMap = new int[p.mappingCount];
+        for (int i = 0; i < p.mappingCount; i++) {
+            mapMap[i] = internMapping(p.mapStart[i], p.mapLimit[i], p.mapOffset[i],
+                    str(p, strMap, p.mapFilename[i]), str(p, strMap, p.mapBuildId[i]), p.mapFlags[i]);
+        }
+        int[] fnMap = new int[p.functionCount];
+        for (int i = 0; i < p.functionCount; i++) {
+            long start = p.fnStartLine[i];
+            fnMap[i] = internFunction(str(p, strMap, p.fnName[i]), str(p, strMap, p.fnSystemName[i]),
+                    str(p, strMap, p.fnFilename[i]), (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, start)));
+        }
+        int[] locMap = new int[p.locationCount];
+        int[] fns = new int[8];
+        int[] lines = new int[8];
+        for (int i = 0; i < p.locationCount; i++) {
+            int n = p.locLineCount[i];
+            if (fns.length < n) {
+                fns = new int[n];
+                lines = new int[n];
+            }
+            for (int k = 0; k < n; k++) {
+                int li = p.locLineStart[i] + k;
+                fns[k] = fnMap[refs.functions.index(p.lineFunctionId[li])];
+                long line = p.lineLine[li];
+                lines[k] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, line));
+            }
+            long mid = p.locMappingId[i];
+            int mapping = mid == 0 ? 0 : mapMap[refs.mappings.index(mid)];
+            locMap[i] = internLocation(mapping, p.locAddress[i], fns, lines, n);
+        }
+
+        int[] stacks = new int[p.sampleCount];
+        for (int s = 0; s < p.sampleCount; s++) {
+            int start = p.sampleLocStart[s];
+            int count = p.sampleLocCount[s];
+            int top = count > maxDepth ? start + maxDepth - 1 : start + count - 1;
+            int node = 0;
+            for (int i = top; i >= start; i--) {
+                node = internStackNode(node, locMap[refs.locations.index(p.locIds[i])]);
+            }
+            stacks[s] = node;
+        }
+        return stacks;
+    }
+
+    private int str(PprofData p, int[] strMap, long idx) {
+        int i = (int) idx;
+        int id = strMap[i];
+        if (id < 0) {
+            id = strings.intern(p.buf, p.strOff[i], p.strLen[i]);
+            strMap[i] = id;
+        }
+        return id;
+    }
+}

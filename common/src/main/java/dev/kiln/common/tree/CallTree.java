@@ -1,0 +1,192 @@
+package dev.kiln.common.tree;
+
+import dev.kiln.common.symbols.LongIntHashMap;
+import dev.kiln.proto.query.v1.Tree;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A mutable call tree keyed by frame names: the unit every query source returns and every merger
+ * combines. Node 0 is the root; nodes are created parent-first, so {@code parent[i] < i}, and
+ * totals can be computed in one reverse pass. Merging is by path of names.
+ */
+public final class CallTree {
+    private final Map<String, Integer> nameIds = new HashMap<>();
+    private String[] names = new String[256];
+    private int nameCount;
+
+    private int[] parent = new int[1024];
+    private int[] name = new int[1024];
+    private long[] self = new long[1024];
+    private int size = 1;
+    private final LongIntHashMap children = new LongIntHashMap(1024);
+
+    public CallTree() {
+        internName("total");
+        parent[0] = -1;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int parent(int node) {
+        return parent[node];
+    }
+
+    public String name(int node) {
+        return names[name[node]];
+    }
+
+    public int nameId(int node) {
+        return name[node];
+    }
+
+    public String nameOf(int nameId) {
+        return names[nameId];
+    }
+
+    public int nameCount() {
+        return nameCount;
+    }
+
+    public long self(int node) {
+        return self[node];
+    }
+
+    public int internName(String n) {
+        Integer id = nameIds.get(n);
+        if (id != null) {
+            return id;
+        }
+        if (nameCount == names.length) {
+            names = Arrays.copyOf(names, nameCount * 2);
+        }
+        names[nameCount] = n;
+        nameIds.put(n, nameCount);
+        return nameCount++;
+    }
+
+    /** The child of {@code node} named {@code nameId}, created when absent. */
+    public int child(int node, int nameId) {
+        long key = ((long) node << 32) | nameId;
+        int c = children.get(key);
+        if (c >= 0) {
+            return c;
+        }
+        c = size++;
+        if (c == parent.length) {
+            int n = c * 2;
+            parent = Arrays.copyOf(parent, n);
+            name = Arrays.copyOf(name, n);
+            self = Arrays.copyOf(self, n);
+        }
+        parent[c] = node;
+        name[c] = nameId;
+        children.put(key, c);
+        return c;
+    }
+
+    public void addSelf(int node, long value) {
+        self[node] += value;
+    }
+
+    /** Adds a stack given root first. */
+    public void addStack(String[] rootFirst, long value) {
+        int node = 0;
+        for (String frame : rootFirst) {
+            node = child(node, internName(frame));
+        }
+        self[node] += value;
+    }
+
+    /** Totals per node (self plus all descendants). */
+    public long[] totals() {
+        long[] t = Arrays.copyOf(self, size);
+        for (int i = size - 1; i > 0; i--) {
+            t[parent[i]] += t[i];
+        }
+        return t;
+    }
+
+    public long total() {
+        long sum = 0;
+        for (int i = 0; i < size; i++) {
+            sum += self[i];
+        }
+        return sum;
+    }
+
+    /** Adds every node of {@code other} into this tree. */
+    public void merge(CallTree other) {
+        int[] map = new int[other.size];
+        int[] nameMap = new int[other.nameCount];
+        for (int i = 0; i < other.nameCount; i++) {
+            nameMap[i] = internName(other.names[i]);
+        }
+        map[0] = 0;
+        self[0] += other.self[0];
+        for (int i = 1; i < other.size; i++) {
+            int n = child(map[other.parent[i]], nameMap[other.name[i]]);
+            map[i] = n;
+            self[n] += other.self[i];
+        }
+    }
+
+    public void merge(Tree other) {
+        int nodes = other.getParentCount();
+        if (nodes == 0) {
+            return;
+        }
+        int[] nameMap = new int[other.getNamesCount()];
+        for (int i = 0; i < nameMap.length; i++) {
+            nameMap[i] = internName(other.getNames(i));
+        }
+        int[] map = new int[nodes];
+        self[0] += other.getSelf(0);
+        for (int i = 1; i < nodes; i++) {
+            int p = other.getParent(i);
+            int nm = other.getName(i);
+            if (p < 0 || p >= i || nm < 0 || nm >= nameMap.length) {
+                throw new IllegalArgumentException("malformed tree: node " + i + " has parent " + p + " and name " + nm);
+            }
+            int n = child(map[p], nameMap[nm]);
+            map[i] = n;
+            self[n] += other.getSelf(i);
+        }
+    }
+
+    public static CallTree fromProto(Tree t) {
+        CallTree tree = new CallTree();
+        tree.merge(t);
+        return tree;
+    }
+
+    /** Serializes nodes with a non-zero total only (the rest carry no information). */
+    public Tree toProto() {
+        long[] totals = totals();
+        int[] remap = new int[size];
+        Tree.Builder b = Tree.newBuilder();
+        int[] nameRemap = new int[nameCount];
+        Arrays.fill(nameRemap, -1);
+        int out = 0;
+        int outNames = 0;
+        for (int i = 0; i < size; i++) {
+            if (i > 0 && totals[i] == 0) {
+                remap[i] = -1;
+                continue;
+            }
+            int nm = name[i];
+            if (nameRemap[nm] < 0) {
+                nameRemap[nm] = outNames++;
+                b.addNames(names[nm]);
+            }
+            remap[i] = out++;
+            b.addParent(i == 0 ? -1 : remap[parent[i]]);
+            b.addName(nameRemap[nm]);
+            b.addSelf(self[i]);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.kiln.common.symbols;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.common.InvalidInputException;
+import dev.kiln.common.pprof.PprofData;
+import dev.kiln.common.pprof.PprofDecoder;
+import dev.kiln.common.pprof.PprofRefs;
+import dev.kiln.common.testing.FlameGraphAssert;
+import dev.kiln.common.testing.PprofBuilder;
+import dev.kiln.common.tree.CallTree;
+import dev.kiln.common.tree.FlameGraphs;
+import dev.kiln.common.tree.StackResolver;
+import dev.kiln.proto.pprof.Function;
+import dev.kiln.proto.pprof.Line;
+import dev.kiln.proto.pprof.Location;
+import dev.kiln.proto.pprof.Profile;
+import dev.kiln.proto.pprof.Sample;
+import dev.kiln.proto.pprof.ValueType;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SymbolTableTest {
+    private static PprofData decode(byte[] b) {
+        return new PprofDecoder().decode(b, 0, b.length, new PprofData());
+    }
+
+    private static int[] imp(SymbolTable t, PprofData d, int maxDepth) {
+        return t.importProfile(d, PprofRefs.validate(d), maxDepth);
+    }
+
+    @Test
+    void importedStacksResolveToTheSameFlameGraph() {
+        SymbolTable t = new SymbolTable();
+        int[] s1 = imp(t, decode(PprofBuilder.cpu().stack(3, "main", "a", "b").stack(4, "main", "c").bytes()), 1000);
+        int[] s2 = imp(t, decode(PprofBuilder.cpu().stack(5, "main", "c").stack(1, "main", "a").bytes()), 1000);
+        assertEquals(s1[1], s2[0], "same stack in two profiles gets the same id");
+        assertNotEquals(s1[0], s2[1]);
+        Symbols v = t.publish();
+        long[] values = new long[v.stackNodeCount];
+        values[s1[0]] += 3;
+        values[s1[1]] += 4;
+        values[s2[0]] += 5;
+        values[s2[1]] += 1;
+        CallTree tree = new CallTree();
+        StackResolver.resolve(v, values, tree);
+        Map<String, Long> self = FlameGraphAssert.selfByPath(FlameGraphs.render(tree, 0));
+        assertEquals(Map.of("main;a;b", 3L, "main;c", 9L, "main;a", 1L), self);
+        assertEquals(3, v.depth(s1[0]));
+    }
+
+    @Test
+    void inlinedFramesExpandOutermostFirst() {
+        Profile p = Profile.newBuilder()
+                .addStringTable("").addStringTable("outer").addStringTable("inlined")
+                .addSampleType(ValueType.newBuilder().setType(1).setUnit(1))
+                .addFunction(Function.newBuilder().setId(1).setName(1))
+                .addFunction(Function.newBuilder().setId(2).setName(2))
+                .addLocation(Location.newBuilder().setId(7)
+                        .addLine(Line.newBuilder().setFunctionId(2).setLine(10))
+                        .addLine(Line.newBuilder().setFunctionId(1).setLine(20)))
+                .addSample(Sample.newBuilder().addLocationId(7).addValue(9))
+                .build();
+        SymbolTable t = new SymbolTable();
+        int[] stacks = imp(t, decode(p.toByteArray()), 1000);
+        Symbols v = t.publish();
+        long[] values = new long[v.stackNodeCount];
+        values[stacks[0]] = 9;
+        CallTree tree = new CallTree();
+        StackResolver.resolve(v, values, tree);
+        assertEquals(Map.of("outer;inlined", 9L), FlameGraphAssert.selfByPath(FlameGraphs.render(tree, 0)));
+    }
+
+    @Test
+    void deepStacksKeepLeafFrames() {
+        SymbolTable t = new SymbolTable();
+        int[] stacks = imp(t, decode(PprofBuilder.cpu().stack(1, "r", "x1", "x2", "x3", "leaf").bytes()), 3);
+        Symbols v = t.publish();
+        assertEquals(3, v.depth(stacks[0]));
+        long[] values = new long[v.stackNodeCount];
+        values[stacks[0]] = 1;
+        CallTree tree = new CallTree();
+        StackResolver.resolve(v, values, tree);
+        assertEquals(Map.of("x2;x3;leaf", 1L), FlameGraphAssert.selfByPath(FlameGraphs.render(tree, 0)));
+    }
+
+    @Test
+    void danglingReferencesAreRejected() {
+        Profile badLoc = Profile.newBuilder().addStringTable("").addSampleType(ValueType.getDefaultInstance())
+                .addSample(Sample.newBuilder().addLocationId(99).addValue(1)).build();
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> imp(new SymbolTable(), decode(badLoc.toByteArray()), 100));
+        assertTrue(e.getMessage().contains("unknown location id 99"), e.getMessage());
+        Profile badString = Profile.newBuilder().addStringTable("")
+                .addFunction(Function.newBuilder().setId(1).setName(42)).build();
+        e = assertThrows(InvalidInputException.class, () -> imp(new SymbolTable(), decode(badString.toByteArray()), 100));
+        assertTrue(e.getMessage().contains("string index 42 out of range"), e.getMessage());
+        Profile noEmpty = Profile.newBuilder().addStringTable("x").build();
+        assertThrows(InvalidInputException.class, () -> imp(new SymbolTable(), decode(noEmpty.toByteArray()), 100));
+    }
+}

@@ -1,0 +1,264 @@
+package dev.kiln.ingester.head;
+
+import dev.kiln.common.InvalidInputException;
+import dev.kiln.common.io.Gzip;
+import dev.kiln.common.limits.Limits;
+import dev.kiln.common.model.LabelNames;
+import dev.kiln.common.model.Labels;
+import dev.kiln.common.pprof.PprofData;
+import dev.kiln.common.pprof.PprofDecoder;
+import dev.kiln.common.pprof.PprofRefs;
+import dev.kiln.common.query.SpanIds;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pushed pprof, decoded and fully validated but not stored yet, with the series it splits into:
+ * one per sample type and per distinct set of pprof sample labels (span and trace ids stay on the
+ * samples), as Pyroscope does. Decoding validates everything so that storing can never fail after
+ * the write-ahead log has recorded the push.
+ */
+public final class DecodedProfile {
+    /** One stored series of this profile: its labels, sample type and samples (null = all). */
+    record Part(Labels labels, int sampleType, int[] samples) {}
+
+    final PprofData pprof;
+    final PprofRefs refs;
+    final long timeNanos;
+    final String id;
+    final List<Part> parts;
+    /** Per sample, the span id (0 = none). Null when no sample carries one. */
+    final long[] sampleSpans;
+    final boolean delta;
+    final int decompressedBytes;
+    /** Deeper stacks keep their leaf-most frames (limits.max_profile_stacktrace_depth). */
+    final int maxStackDepth;
+
+    private DecodedProfile(PprofData pprof, PprofRefs refs, long timeNanos, String id, List<Part> parts,
+            long[] sampleSpans, boolean delta, int decompressedBytes, int maxStackDepth) {
+        this.maxStackDepth = maxStackDepth;
+        this.pprof = pprof;
+        this.refs = refs;
+        this.timeNanos = timeNanos;
+        this.id = id;
+        this.parts = parts;
+        this.sampleSpans = sampleSpans;
+        this.delta = delta;
+        this.decompressedBytes = decompressedBytes;
+    }
+
+    public long timeNanos() {
+        return timeNanos;
+    }
+
+    public int sampleCount() {
+        return pprof.sampleCount;
+    }
+
+    public int decompressedBytes() {
+        return decompressedBytes;
+    }
+
+    public int seriesCount() {
+        return parts.size();
+    }
+
+    /**
+     * Decodes and validates one pushed pprof.
+     *
+     * @param seriesLabels validated series labels (must include {@code __name__} and {@code service_name})
+     * @param defaultTimeNanos used when the pprof has no time (or one in 1970)
+     * @param displayNames sample-type display names, used to derive a missing {@code __name__}
+     */
+    public static DecodedProfile decode(Labels seriesLabels, byte[] payload, String id, long defaultTimeNanos,
+            Map<String, String> displayNames, Limits limits) {
+        byte[] raw = Gzip.maybeDecompress(payload, limits.maxProfileSizeBytes() > 0 ? limits.maxProfileSizeBytes() : Long.MAX_VALUE,
+                "profile", "limits.max_profile_size_bytes");
+        PprofData p = new PprofDecoder().decode(raw, 0, raw.length, new PprofData());
+        PprofRefs refs = PprofRefs.validate(p);
+        if (limits.maxProfileStacktraceSamples() > 0 && p.sampleCount > limits.maxProfileStacktraceSamples()) {
+            throw new InvalidInputException("profile has " + p.sampleCount + " samples, more than the limit of "
+                    + limits.maxProfileStacktraceSamples() + " (limits.max_profile_stacktrace_samples)");
+        }
+        String name = seriesLabels.get(LabelNames.NAME);
+        if (name == null || name.isEmpty()) {
+            name = deriveName(p, displayNames);
+            seriesLabels = seriesLabels.toBuilder().set(LabelNames.NAME, name).build();
+        }
+        long ts = p.timeNanos;
+        if (ts < 365L * 24 * 3600 * 1_000_000_000L) { // unset, or in 1970: Pyroscope falls back too
+            ts = defaultTimeNanos != 0 ? defaultTimeNanos : System.currentTimeMillis() * 1_000_000L;
+        }
+        boolean delta = !"false".equals(seriesLabels.get(LabelNames.DELTA));
+        Labels base = seriesLabels.toBuilder().remove(LabelNames.DELTA).remove(LabelNames.OTEL).build();
+
+        long[] spans = null;
+        Map<Labels, List<Integer>> groups = null;
+        for (int s = 0; s < p.sampleCount; s++) {
+            int start = p.sampleLabelStart[s];
+            int count = p.sampleLabelCount[s];
+            if (count == 0) {
+                continue;
+            }
+            Labels.Builder sampleLabels = null;
+            for (int i = start; i < start + count; i++) {
+                long str = p.labelStr[i];
+                if (str == 0) {
+                    continue; // numeric labels do not make series
+                }
+                long key = p.labelKey[i];
+                if (p.stringEquals(key, LabelNames.SPAN_ID) || p.stringEquals(key, LabelNames.PROFILE_ID)) {
+                    long span = SpanIds.tryParse(p.string(str));
+                    if (span != 0) {
+                        if (spans == null) {
+                            spans = new long[p.sampleCount];
+                        }
+                        spans[s] = span;
+                    }
+                    continue;
+                }
+                if (p.stringEquals(key, LabelNames.TRACE_ID)) {
+                    continue;
+                }
+                String k = p.string(key);
+                if (base.has(k)) {
+                    continue; // series labels win over sample labels of the same name
+                }
+                if (sampleLabels == null) {
+                    sampleLabels = Labels.builder();
+                }
+                sampleLabels.set(k, p.string(str));
+            }
+            if (sampleLabels != null) {
+                if (groups == null) {
+                    groups = new LinkedHashMap<>();
+                }
+                groups.computeIfAbsent(sampleLabels.build(), x -> new ArrayList<>()).add(s);
+            }
+        }
+        List<Part> parts = new ArrayList<>();
+        for (int t = 0; t < p.sampleTypeCount; t++) {
+            Labels typeLabels = typeLabels(base, name, p, t);
+            if (groups == null) {
+                parts.add(new Part(checked(typeLabels, limits), t, null));
+                continue;
+            }
+            // Samples without labels form the base series; each distinct label set its own series.
+            boolean[] grouped = new boolean[p.sampleCount];
+            for (Map.Entry<Labels, List<Integer>> g : groups.entrySet()) {
+                Labels.Builder b = typeLabels.toBuilder();
+                Labels extra = g.getKey();
+                for (int i = 0; i < extra.size(); i++) {
+                    b.set(extra.name(i), extra.value(i));
+                }
+                int[] members = g.getValue().stream().mapToInt(Integer::intValue).toArray();
+                for (int m : members) {
+                    grouped[m] = true;
+                }
+                parts.add(new Part(checked(b.build(), limits), t, members));
+            }
+            int rest = 0;
+            for (boolean gr : grouped) {
+                rest += gr ? 0 : 1;
+            }
+            if (rest > 0) {
+                int[] members = new int[rest];
+                int k = 0;
+                for (int s = 0; s < grouped.length; s++) {
+                    if (!grouped[s]) {
+                        members[k++] = s;
+                    }
+                }
+                parts.add(new Part(checked(typeLabels, limits), t, members));
+            }
+        }
+        return new DecodedProfile(p, refs, ts, id, parts, spans, delta, raw.length,
+                limits.maxProfileStacktraceDepth() > 0 ? limits.maxProfileStacktraceDepth() : Integer.MAX_VALUE);
+    }
+
+    /**
+     * Pyroscope's heuristic for pprof uploads without a profile name: "wall" wins, then the first
+     * sample type (or its display name) that looks like cpu, memory, mutex, block or goroutines.
+     */
+    static String deriveName(PprofData p, Map<String, String> displayNames) {
+        if (p.sampleTypeCount == 0) {
+            throw new InvalidInputException("invalid pprof profile: no sample types");
+        }
+        for (int t = 0; t < p.sampleTypeCount; t++) {
+            if (p.stringEquals(p.sampleTypeType[t], "wall")) {
+                return "wall";
+            }
+        }
+        String st = "";
+        for (int t = 0; t < p.sampleTypeCount; t++) {
+            st = p.string(p.sampleTypeType[t]);
+            String display = displayNames.get(st);
+            if (display != null && !display.isEmpty()) {
+                st = display;
+            }
+            if (st.contains("cpu")) {
+                return "process_cpu";
+            }
+            if (st.contains("alloc_") || st.contains("inuse_") || st.equals("space") || st.equals("objects")) {
+                return "memory";
+            }
+            if (st.contains("mutex_")) {
+                return "mutex";
+            }
+            if (st.contains("block_")) {
+                return "block";
+            }
+            if (st.contains("goroutines")) {
+                return "goroutines";
+            }
+        }
+        return st;
+    }
+
+    private static Labels typeLabels(Labels base, String name, PprofData p, int t) {
+        String type = p.string(p.sampleTypeType[t]);
+        String unit = p.string(p.sampleTypeUnit[t]);
+        String periodType = p.string(p.periodTypeType);
+        String periodUnit = p.string(p.periodTypeUnit);
+        if (type.isEmpty()) {
+            throw new InvalidInputException("invalid pprof profile: sample type " + t + " has an empty name");
+        }
+        return base.toBuilder()
+                .set(LabelNames.TYPE, type)
+                .set(LabelNames.UNIT, unit)
+                .set(LabelNames.PERIOD_TYPE, periodType)
+                .set(LabelNames.PERIOD_UNIT, periodUnit)
+                .set(LabelNames.PROFILE_TYPE, name + ":" + type + ":" + unit + ":" + periodType + ":" + periodUnit)
+                .build();
+    }
+
+    private static Labels checked(Labels labels, Limits limits) {
+        // Private labels added by Kiln do not count against the client's budget.
+        int visible = 0;
+        for (int i = 0; i < labels.size(); i++) {
+            String n = labels.name(i);
+            if (!LabelNames.isPrivate(n)) {
+                visible++;
+            }
+            if (limits.maxLabelNameLength() > 0 && n.length() > limits.maxLabelNameLength()) {
+                throw new InvalidInputException("label name '" + abbreviate(n) + "' is longer than " + limits.maxLabelNameLength()
+                        + " characters (limits.max_label_name_length)");
+            }
+            if (limits.maxLabelValueLength() > 0 && labels.value(i).length() > limits.maxLabelValueLength()) {
+                throw new InvalidInputException("value of label '" + abbreviate(n) + "' is longer than " + limits.maxLabelValueLength()
+                        + " characters (limits.max_label_value_length)");
+            }
+        }
+        if (limits.maxLabelNamesPerSeries() > 0 && visible > limits.maxLabelNamesPerSeries()) {
+            throw new InvalidInputException("series " + labels + " has " + visible + " label names, more than the limit of "
+                    + limits.maxLabelNamesPerSeries() + " (limits.max_label_names_per_series)");
+        }
+        return labels;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    }
+}

@@ -1,0 +1,287 @@
+package dev.kiln.ingester.head;
+
+import dev.kiln.common.block.BlockSeries;
+import dev.kiln.common.model.Labels;
+import dev.kiln.common.query.CallSiteMask;
+import dev.kiln.common.query.PprofAccumulator;
+import dev.kiln.common.query.QueryableBlock;
+import dev.kiln.common.query.SelectionSpec;
+import dev.kiln.common.query.SeriesAccumulator;
+import dev.kiln.common.query.TimeRange;
+import dev.kiln.common.selector.Selector;
+import dev.kiln.common.symbols.SymbolTable;
+import dev.kiln.common.symbols.Symbols;
+import dev.kiln.common.tree.CallTree;
+import dev.kiln.common.tree.StackResolver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The in-memory data of one tenant for one time window: symbols, series index and profiles. It
+ * becomes one block when flushed. One writer at a time (appends are serialized by a lock); queries
+ * run concurrently and lock-free on published snapshots.
+ */
+public final class HeadBlock implements QueryableBlock {
+    private final String id;
+    private final String tenant;
+    private final long windowStartMs;
+    private final long windowEndMs;
+    private final SymbolTable symbols = new SymbolTable();
+    private final SeriesIndex index = new SeriesIndex();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private volatile long minTimeMs = Long.MAX_VALUE;
+    private volatile long maxTimeMs = Long.MIN_VALUE;
+    private volatile long profileCount;
+    private volatile long sampleCount;
+    private volatile long profileBytes;
+    private volatile long lastAppendMs;
+
+    public HeadBlock(String id, String tenant, long windowStartMs, long windowEndMs) {
+        this.id = id;
+        this.tenant = tenant;
+        this.windowStartMs = windowStartMs;
+        this.windowEndMs = windowEndMs;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String tenant() {
+        return tenant;
+    }
+
+    public long windowStartMs() {
+        return windowStartMs;
+    }
+
+    public long windowEndMs() {
+        return windowEndMs;
+    }
+
+    public long lastAppendMs() {
+        return lastAppendMs;
+    }
+
+    @Override
+    public long minTimeMs() {
+        return minTimeMs;
+    }
+
+    @Override
+    public long maxTimeMs() {
+        return maxTimeMs;
+    }
+
+    @Override
+    public long profileCount() {
+        return profileCount;
+    }
+
+    public long sampleCount() {
+        return sampleCount;
+    }
+
+    public int seriesCount() {
+        return index.size();
+    }
+
+    /** Approximate heap bytes held, for the head size limit. */
+    public long sizeBytes() {
+        return symbols.sizeBytes() + profileBytes + index.size() * 512L;
+    }
+
+    /** Stores a decoded profile. Cannot fail on input: the profile was validated when decoded. */
+    public void append(DecodedProfile p) {
+        writeLock.lock();
+        try {
+            int[] stacks = symbols.importProfile(p.pprof, p.refs, p.maxStackDepth);
+            // Publish symbols before the profiles that reference them become visible.
+            symbols.publish();
+            long added = 0;
+            long samples = 0;
+            for (DecodedProfile.Part part : p.parts) {
+                SampleSet set = SampleSet.build(p, part, stacks);
+                if (set == null) {
+                    continue;
+                }
+                HeadSeries s = index.getOrCreate(part.labels());
+                added += s.append(p.timeNanos, p.id, set.stacks, set.values, set.spans, set.total);
+                samples += set.stacks.length;
+            }
+            long ms = Math.floorDiv(p.timeNanos, 1_000_000L);
+            if (ms < minTimeMs) {
+                minTimeMs = ms;
+            }
+            if (ms > maxTimeMs) {
+                maxTimeMs = ms;
+            }
+            profileCount++;
+            sampleCount += samples;
+            profileBytes += added;
+            lastAppendMs = System.currentTimeMillis();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Symbols visible to readers. */
+    public Symbols symbols() {
+        return symbols.view();
+    }
+
+    /** Series with their profiles as of now, for flushing. */
+    public List<BlockSeries> snapshot() {
+        writeLock.lock();
+        try {
+            List<BlockSeries> out = new ArrayList<>(index.size());
+            for (int i = 0; i < index.size(); i++) {
+                HeadSeries s = index.get(i);
+                out.add(new BlockSeries(s.labels, s.count(), s.timeNanos, s.ids, s.stacks, s.values, s.spans, s.totals));
+            }
+            return out;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private boolean outside(TimeRange range) {
+        return profileCount == 0 || !range.overlaps(minTimeMs, maxTimeMs);
+    }
+
+    private List<HeadSeries> matching(List<Selector> selectors) {
+        if (selectors.isEmpty()) {
+            return index.select(Selector.ALL);
+        }
+        if (selectors.size() == 1) {
+            return index.select(selectors.get(0));
+        }
+        java.util.LinkedHashSet<HeadSeries> all = new java.util.LinkedHashSet<>();
+        for (Selector s : selectors) {
+            all.addAll(index.select(s));
+        }
+        return new ArrayList<>(all);
+    }
+
+    @Override
+    public void labelNames(TimeRange range, List<Selector> selectors, Set<String> out) {
+        if (outside(range)) {
+            return;
+        }
+        for (HeadSeries s : matching(selectors)) {
+            for (int i = 0; i < s.labels.size(); i++) {
+                out.add(s.labels.name(i));
+            }
+        }
+    }
+
+    @Override
+    public void labelValues(TimeRange range, List<Selector> selectors, String name, Set<String> out) {
+        if (outside(range)) {
+            return;
+        }
+        for (HeadSeries s : matching(selectors)) {
+            String v = s.labels.get(name);
+            if (v != null) {
+                out.add(v);
+            }
+        }
+    }
+
+    @Override
+    public void series(TimeRange range, List<Selector> selectors, List<String> names, Set<Labels> out) {
+        if (outside(range)) {
+            return;
+        }
+        for (HeadSeries s : matching(selectors)) {
+            out.add(names.isEmpty() ? s.labels : s.labels.keepOnly(names));
+        }
+    }
+
+    /**
+     * Sums the selected samples per stack-trace id. Reads profile counts before the symbols view,
+     * so every stack id seen is covered by the view.
+     */
+    private Aggregate aggregate(SelectionSpec spec) {
+        List<HeadSeries> series = index.select(spec.selector());
+        int[] counts = new int[series.size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = series.get(i).count();
+        }
+        Symbols view = symbols.view();
+        long[] values = new long[view.stackNodeCount];
+        boolean[] mask = spec.callSite() == null ? null : CallSiteMask.compute(view, spec.callSite());
+        TimeRange range = spec.range();
+        for (int i = 0; i < counts.length; i++) {
+            HeadSeries s = series.get(i);
+            for (int k = 0; k < counts[i]; k++) {
+                if (!range.containsNanos(s.timeNanos[k])) {
+                    continue;
+                }
+                addSamples(spec, s.stacks[k], s.values[k], s.spans[k], mask, values);
+            }
+        }
+        return new Aggregate(view, values);
+    }
+
+    private static long addSamples(SelectionSpec spec, int[] stacks, long[] vals, long[] spans, boolean[] mask, long[] into) {
+        long sum = 0;
+        for (int j = 0; j < stacks.length; j++) {
+            if (spec.spanIds() != null && (spans == null || spans[j] == 0 || !spec.spanSelected(spans[j]))) {
+                continue;
+            }
+            if (mask != null && !mask[stacks[j]]) {
+                continue;
+            }
+            if (into != null) {
+                into[stacks[j]] += vals[j];
+            }
+            sum += vals[j];
+        }
+        return sum;
+    }
+
+    private record Aggregate(Symbols symbols, long[] values) {}
+
+    @Override
+    public void mergeTree(SelectionSpec spec, CallTree out) {
+        if (outside(spec.range())) {
+            return;
+        }
+        Aggregate a = aggregate(spec);
+        StackResolver.resolve(a.symbols, a.values, out);
+    }
+
+    @Override
+    public void mergePprof(SelectionSpec spec, PprofAccumulator out) {
+        if (outside(spec.range())) {
+            return;
+        }
+        Aggregate a = aggregate(spec);
+        out.add(a.symbols, a.values);
+    }
+
+    @Override
+    public void mergeSeries(SelectionSpec spec, SeriesAccumulator out) {
+        if (outside(spec.range())) {
+            return;
+        }
+        boolean filtered = spec.spanIds() != null || spec.callSite() != null;
+        boolean[] mask = spec.callSite() == null ? null : CallSiteMask.compute(symbols.view(), spec.callSite());
+        TimeRange range = spec.range();
+        for (HeadSeries s : index.select(spec.selector())) {
+            int count = s.count();
+            Labels group = out.groupOf(s.labels);
+            for (int k = 0; k < count; k++) {
+                long ts = s.timeNanos[k];
+                if (!range.containsNanos(ts)) {
+                    continue;
+                }
+                long v = filtered ? addSamples(spec, s.stacks[k], s.values[k], s.spans[k], mask, null) : s.totals[k];
+                out.add(group, out.bucketOf(ts), v, 1);
+            }
+        }
+    }
+}
