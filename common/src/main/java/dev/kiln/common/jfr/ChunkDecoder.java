@@ -1,10 +1,12 @@
 package dev.kiln.common.jfr;
 
+import dev.kiln.common.symbols.LongIntHashMap;
+
 import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Walks the events of one chunk and adds the samples they describe to the profile builders,
+ * Walks the events of one chunk and adds the samples they describe to the profile accumulators,
  * following grafana/jfr-parser ({@code pprof/parser.go}) for which event feeds which profile.
  * Event bodies are read through {@link RecordLayout}s built from the chunk's metadata; events of
  * other types are skipped by their size without decoding.
@@ -65,26 +67,26 @@ final class ChunkDecoder {
     private final ConstantPools pools;
     private final JfrMetadata metadata;
     private final SampleLabels labels;
-    private final ProfileBuilder[] builders;
-    private final LongIntMap handlerIndex = new LongIntMap();
+    private final ProfileAccumulator[] accumulators;
+    private final LongIntHashMap handlerIndex = new LongIntHashMap(16);
     private final Handler[] handlers;
-    private final LongIntMap threadStates = new LongIntMap();
+    private final LongIntHashMap threadStates = new LongIntHashMap(16);
     private final long[] slots = new long[SLOT_COUNT];
     /** Start of the event {@link #advance()} reads next, and the type of the one it read last. */
     private int nextEvent;
     private long eventType;
 
     /**
-     * @param builders one per {@link JfrProfileKind}, indexed by ordinal
+     * @param accumulators one per {@link JfrProfileKind}, indexed by ordinal
      */
     ChunkDecoder(ChunkHeader header, JfrInput in, JfrMetadata metadata, ConstantPools pools, SampleLabels labels,
-                 ProfileBuilder[] builders) {
+                 ProfileAccumulator[] accumulators) {
         this.header = header;
         this.in = in;
         this.metadata = metadata;
         this.pools = pools;
         this.labels = labels;
-        this.builders = builders;
+        this.accumulators = accumulators;
         this.handlers = new Handler[Role.values().length];
         for (Role role : Role.values()) {
             JfrMetadata.Type type = metadata.type(role.eventType);
@@ -159,18 +161,18 @@ final class ChunkDecoder {
         }
     }
 
-    /** Adds every sample event of the chunk to the builders. */
+    /** Adds every sample event of the chunk to the accumulators. */
     void readSamples(Settings settings, long defaultPeriodNanos) {
         long cpuPeriod = settings.cpuPeriodNanos > 0 ? settings.cpuPeriodNanos : defaultPeriodNanos;
         // async-profiler's wall mode puts its interval on jdk.ExecutionSample's settings.
         long wallPeriod = settings.wallPeriodNanos > 0 ? settings.wallPeriodNanos : cpuPeriod;
         boolean wallMode = "wall".equals(settings.event);
-        builders[JfrProfileKind.CPU.ordinal()].period(cpuPeriod);
-        builders[JfrProfileKind.WALL.ordinal()].period(wallPeriod);
+        accumulators[JfrProfileKind.CPU.ordinal()].period(cpuPeriod);
+        accumulators[JfrProfileKind.WALL.ordinal()].period(wallPeriod);
         rewind();
         while (advance()) {
             int index = handlerIndex.get(eventType);
-            if (index == LongIntMap.MISSING) {
+            if (index == LongIntHashMap.ABSENT) {
                 continue;
             }
             Handler handler = handlers[index];
@@ -209,7 +211,7 @@ final class ChunkDecoder {
     }
 
     private void add(JfrProfileKind kind, long stack, int labelSet, long value0, long value1) {
-        builders[kind.ordinal()].add(stack, labelSet, value0, value1);
+        accumulators[kind.ordinal()].add(stack, labelSet, value0, value1);
     }
 
     private long typeId(String name) {
@@ -222,7 +224,7 @@ final class ChunkDecoder {
             return STATE_OTHER;
         }
         int state = threadStates.get(stateId);
-        if (state == LongIntMap.MISSING) {
+        if (state == LongIntHashMap.ABSENT) {
             String name = pools.threadState(stateId);
             state = "STATE_SLEEPING".equals(name) ? STATE_SLEEPING
                     : "STATE_RUNNABLE".equals(name) ? STATE_RUNNABLE : STATE_OTHER;

@@ -1,5 +1,7 @@
 package dev.kiln.common.jfr;
 
+import dev.kiln.common.symbols.LongIntHashMap;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +11,7 @@ import java.util.List;
  */
 final class ChunkFunctions {
     private final ConstantPools pools;
-    private final LongIntMap byMethodId = new LongIntMap();
+    private final LongIntHashMap byMethodId = new LongIntHashMap(16);
     private final List<String> names = new ArrayList<>();
 
     ChunkFunctions(ConstantPools pools) {
@@ -26,7 +28,7 @@ final class ChunkFunctions {
      */
     String name(long methodId) {
         int index = byMethodId.get(methodId);
-        if (index == LongIntMap.MISSING) {
+        if (index == LongIntHashMap.ABSENT) {
             index = names.size();
             names.add(resolve(methodId));
             byMethodId.put(methodId, index);
@@ -36,7 +38,7 @@ final class ChunkFunctions {
 
     private String resolve(long methodId) {
         int method = pools.method(methodId);
-        if (method == LongIntMap.MISSING || !pools.hasMethodClass(method)) {
+        if (method == LongIntHashMap.ABSENT || !pools.hasMethodClass(method)) {
             return null;
         }
         return FrameNames.functionName(pools.methodClassName(method), pools.methodName(method));

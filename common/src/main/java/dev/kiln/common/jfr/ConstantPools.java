@@ -1,5 +1,7 @@
 package dev.kiln.common.jfr;
 
+import dev.kiln.common.symbols.LongIntHashMap;
+
 import java.util.Arrays;
 
 /**
@@ -17,7 +19,7 @@ final class ConstantPools {
 
     private final JfrInput strings;
 
-    private final LongIntMap stackIndex = new LongIntMap();
+    private final LongIntHashMap stackIndex = new LongIntHashMap(16);
     private int[] stackStart = new int[64];
     private int[] stackLength = new int[64];
     private int stackCount;
@@ -25,15 +27,15 @@ final class ConstantPools {
     private int[] frameLine = new int[256];
     private int frameCount;
 
-    private final LongIntMap methodIndex = new LongIntMap();
+    private final LongIntHashMap methodIndex = new LongIntHashMap(16);
     private long[] methodClass = new long[64];
     private long[] methodName = new long[64];
     private int methodCount;
 
-    private final LongIntMap classIndex = new LongIntMap();
-    private final LongIntMap symbolPositions = new LongIntMap();
-    private final LongIntMap stringPositions = new LongIntMap();
-    private final LongIntMap threadStatePositions = new LongIntMap();
+    private final LongIntHashMap classIndex = new LongIntHashMap(16);
+    private final LongIntHashMap symbolPositions = new LongIntHashMap(16);
+    private final LongIntHashMap stringPositions = new LongIntHashMap(16);
+    private final LongIntHashMap threadStatePositions = new LongIntHashMap(16);
     /** Symbol id of each class, indexed by the value classIndex maps the class id to. */
     private long[] classSymbolIds = new long[64];
     private int classCount;
@@ -53,12 +55,12 @@ final class ConstantPools {
                               JfrInput stringDecoder) {
         ConstantPools pools = new ConstantPools(stringDecoder);
         PoolLayouts layouts = new PoolLayouts(metadata);
-        LongIntMap visited = new LongIntMap();
+        LongIntHashMap visited = new LongIntHashMap(16);
         for (long offset = firstOffset, delta = firstOffset; delta != 0; offset += delta) {
             if (offset < ChunkHeader.SIZE || offset >= chunk.limit() - chunkStart) {
                 throw chunk.invalid("constant pool offset " + offset + " is outside the chunk");
             }
-            if (visited.get(offset) != LongIntMap.MISSING) {
+            if (visited.get(offset) != LongIntHashMap.ABSENT) {
                 throw chunk.invalid("constant pool checkpoints form a cycle at offset " + offset);
             }
             visited.put(offset, 0);
@@ -171,7 +173,7 @@ final class ConstantPools {
         }
     }
 
-    private static void readStringPosition(JfrInput in, RecordLayout layout, LongIntMap positions, long id,
+    private static void readStringPosition(JfrInput in, RecordLayout layout, LongIntHashMap positions, long id,
                                            long[] scratch) {
         scratch[0] = -1;
         layout.read(in, scratch, true);
@@ -210,7 +212,7 @@ final class ConstantPools {
         stackIndex.put(id, stackCount++);
     }
 
-    /** Index of the stack trace with pool id {@code id}, or {@link LongIntMap#MISSING}. */
+    /** Index of the stack trace with pool id {@code id}, or {@link LongIntHashMap#MISSING}. */
     int stack(long id) {
         return stackIndex.get(id);
     }
@@ -231,7 +233,7 @@ final class ConstantPools {
         return frameLine[frame];
     }
 
-    /** Index of the method with pool id {@code id}, or {@link LongIntMap#MISSING}. */
+    /** Index of the method with pool id {@code id}, or {@link LongIntHashMap#MISSING}. */
     int method(long id) {
         return methodIndex.get(id);
     }
@@ -241,7 +243,7 @@ final class ConstantPools {
     }
 
     boolean hasMethodClass(int method) {
-        return classIndex.get(methodClass[method]) != LongIntMap.MISSING;
+        return classIndex.get(methodClass[method]) != LongIntHashMap.ABSENT;
     }
 
     /** Symbol name of the method's class (which must be in the pool), or null when the symbol is missing. */
@@ -264,7 +266,7 @@ final class ConstantPools {
     }
 
     private String decode(int position) {
-        if (position == LongIntMap.MISSING) {
+        if (position == LongIntHashMap.ABSENT) {
             return null;
         }
         strings.position(position);
@@ -274,7 +276,7 @@ final class ConstantPools {
     /** A java.lang.String pool entry; such entries may not refer to the pool again. */
     private String poolString(long id) {
         int position = stringPositions.get(id);
-        if (position == LongIntMap.MISSING) {
+        if (position == LongIntHashMap.ABSENT) {
             return null;
         }
         int saved = strings.position();

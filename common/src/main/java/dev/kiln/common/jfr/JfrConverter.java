@@ -47,9 +47,9 @@ public final class JfrConverter {
             throw new IllegalArgumentException("invalid JFR recording: empty");
         }
         SampleLabels labels = new SampleLabels(labelsOrNull);
-        ProfileBuilder[] builders = new ProfileBuilder[JfrProfileKind.values().length];
+        ProfileAccumulator[] accumulators = new ProfileAccumulator[JfrProfileKind.values().length];
         for (JfrProfileKind kind : JfrProfileKind.values()) {
-            builders[kind.ordinal()] = new ProfileBuilder(kind, labels);
+            accumulators[kind.ordinal()] = new ProfileAccumulator(kind, labels);
         }
         ChunkDecoder.Settings settings = new ChunkDecoder.Settings();
         long startNanos = Long.MAX_VALUE;
@@ -63,10 +63,10 @@ public final class JfrConverter {
             JfrInput strings = new JfrInput(jfr, header.start(), header.end(), header.compressedIntegers());
             ConstantPools pools = ConstantPools.read(in, header.start(), header.constantPoolOffset(), metadata, strings);
             ChunkFunctions functions = new ChunkFunctions(pools);
-            for (ProfileBuilder builder : builders) {
-                builder.beginChunk(functions);
+            for (ProfileAccumulator accumulator : accumulators) {
+                accumulator.beginChunk(functions);
             }
-            ChunkDecoder decoder = new ChunkDecoder(header, in, metadata, pools, labels, builders);
+            ChunkDecoder decoder = new ChunkDecoder(header, in, metadata, pools, labels, accumulators);
             decoder.readSettings(settings);
             decoder.readSamples(settings, DEFAULT_PERIOD_NANOS);
             startNanos = Math.min(startNanos, header.startNanos());
@@ -75,14 +75,14 @@ public final class JfrConverter {
         }
         List<JfrProfile> profiles = new ArrayList<>();
         for (JfrProfileKind kind : JfrProfileKind.values()) {
-            ProfileBuilder builder = builders[kind.ordinal()];
-            if (builder.isEmpty()) {
+            ProfileAccumulator accumulator = accumulators[kind.ordinal()];
+            if (accumulator.isEmpty()) {
                 continue;
             }
             String jfrEvent = settings.event != null && !settings.event.isEmpty()
                     ? settings.event : kind.fallbackJfrEvent();
             profiles.add(new JfrProfile(kind, Map.of("__name__", kind.metricName(), "jfr_event", jfrEvent),
-                    builder.build(startNanos, endNanos - startNanos)));
+                    accumulator.build(startNanos, endNanos - startNanos)));
         }
         return profiles;
     }
