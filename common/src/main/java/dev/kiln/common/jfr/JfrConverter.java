@@ -1,5 +1,6 @@
 package dev.kiln.common.jfr;
 
+import dev.kiln.common.InvalidInputException;
 import dev.kiln.proto.jfr.LabelsSnapshot;
 
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ import java.util.Objects;
  * {@code sampleRate} query parameter instead.
  *
  * <p>Bad input (truncated, corrupt, inconsistent or absurdly sized) raises an
- * {@link IllegalArgumentException} naming the problem; every count is checked against the bytes
+ * {@link InvalidInputException} naming the problem; every count is checked against the bytes
  * left before anything is allocated or looped over.
  */
 public final class JfrConverter {
@@ -39,12 +40,12 @@ public final class JfrConverter {
      * @param jfr          the recording, already decompressed
      * @param labelsOrNull the agent's dynamic labels, or null when none were uploaded
      * @return the non-empty profiles, in {@link JfrProfileKind} order
-     * @throws IllegalArgumentException if the recording is malformed
+     * @throws InvalidInputException if the recording is malformed
      */
     public static List<JfrProfile> convert(byte[] jfr, LabelsSnapshot labelsOrNull) {
         Objects.requireNonNull(jfr, "jfr");
         if (jfr.length == 0) {
-            throw new IllegalArgumentException("invalid JFR recording: empty");
+            throw new InvalidInputException("invalid JFR recording: empty");
         }
         SampleLabels labels = new SampleLabels(labelsOrNull);
         ProfileAccumulator[] accumulators = new ProfileAccumulator[JfrProfileKind.values().length];

@@ -1,5 +1,7 @@
 package dev.kiln.common.jfr;
 
+import dev.kiln.common.InvalidInputException;
+
 import java.nio.charset.StandardCharsets;
 import java.util.function.LongFunction;
 
@@ -11,7 +13,7 @@ import java.util.function.LongFunction;
  * flag is set — the JDK and async-profiler always set it — or as fixed-width big-endian values.
  * Bytes and booleans are one raw byte, floats and doubles raw big-endian in both modes. Every
  * read checks the current limit, so a truncated or lying recording ends in an
- * {@link IllegalArgumentException} naming the offset instead of an index error.
+ * {@link InvalidInputException} naming the offset instead of an index error.
  */
 final class JfrInput {
     static final byte STRING_NULL = 0;
@@ -212,12 +214,12 @@ final class JfrInput {
         }
     }
 
-    IllegalArgumentException invalid(String problem) {
-        return new IllegalArgumentException("invalid JFR recording: " + problem + " (at byte " + pos + ")");
+    InvalidInputException invalid(String problem) {
+        return new InvalidInputException("invalid JFR recording: " + problem + " (at byte " + pos + ")");
     }
 
-    private IllegalArgumentException truncated(int wanted) {
-        return new IllegalArgumentException("invalid JFR recording: truncated, needed " + wanted
+    private InvalidInputException truncated(int wanted) {
+        return new InvalidInputException("invalid JFR recording: truncated, needed " + wanted
                 + " more bytes at byte " + pos + " but the region ends at " + limit);
     }
 }

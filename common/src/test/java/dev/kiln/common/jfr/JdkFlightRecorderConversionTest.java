@@ -1,34 +1,24 @@
 package dev.kiln.common.jfr;
 
+import dev.kiln.common.testing.JdkFlightRecording;
 import dev.kiln.proto.pprof.Function;
 import dev.kiln.proto.pprof.Location;
 import dev.kiln.proto.pprof.Profile;
 import dev.kiln.proto.pprof.Sample;
-import jdk.jfr.Recording;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.InputStream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/**
- * Records a real JFR file with the JDK's own Flight Recorder while a workload with a known hot
- * method, monitor contention, parking and allocation runs, and checks the converted profiles.
- */
+/** Converts a real JFR file recorded by the JDK's own Flight Recorder ({@link JdkFlightRecording}). */
 class JdkFlightRecorderConversionTest {
-    private static final String CLASS = "dev/kiln/common/jfr/JdkFlightRecorderConversionTest";
-    private static final Object MONITOR = new Object();
-    private static volatile long sink;
+    private static final String CLASS = JdkFlightRecording.CLASS_SYMBOL;
 
     private static long recordingStart;
     private static long recordingEnd;
@@ -36,23 +26,11 @@ class JdkFlightRecorderConversionTest {
 
     @BeforeAll
     static void recordAndConvert() throws Exception {
-        byte[] jfr;
-        recordingStart = System.currentTimeMillis() * 1_000_000L;
-        try (Recording recording = new Recording()) {
-            recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
-            recording.enable("jdk.ObjectAllocationSample").with("throttle", "5000/s");
-            recording.enable("jdk.JavaMonitorEnter").withThreshold(Duration.ZERO);
-            recording.enable("jdk.ThreadPark").withThreshold(Duration.ZERO);
-            recording.start();
-            runWorkload();
-            recording.stop();
-            try (InputStream in = recording.getStream(null, null)) {
-                jfr = in.readAllBytes();
-            }
-        }
-        recordingEnd = System.currentTimeMillis() * 1_000_000L;
+        JdkFlightRecording.Recorded recorded = JdkFlightRecording.record();
+        recordingStart = recorded.startNanos();
+        recordingEnd = recorded.endNanos();
         profiles = new HashMap<>();
-        for (JfrProfile profile : JfrConverter.convert(jfr, null)) {
+        for (JfrProfile profile : JfrConverter.convert(recorded.jfr(), null)) {
             profiles.put(profile.kind(), profile);
         }
     }
@@ -142,82 +120,6 @@ class JdkFlightRecorderConversionTest {
         long[] allocating = totalsOfStacksContaining(alloc, CLASS + ".allocate");
         assertTrue(allocating[0] > 0 && allocating[1] >= allocating[0] * 16, "objects/bytes " + allocating[0] + "/"
                 + allocating[1]);
-    }
-
-    private static void runWorkload() throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
-        CountDownLatch holderReady = new CountDownLatch(1);
-        Thread holder = new Thread(() -> {
-            synchronized (MONITOR) {
-                holderReady.countDown();
-                sleep(30);
-            }
-            while (System.nanoTime() < end) {
-                synchronized (MONITOR) {
-                    sleep(30);
-                }
-                sleep(5);
-            }
-        }, "monitor-holder");
-        holder.start();
-        holderReady.await();
-        Thread contender = new Thread(() -> {
-            while (System.nanoTime() < end) {
-                contendMonitor();
-            }
-        }, "monitor-contender");
-        Thread parker = new Thread(() -> {
-            while (System.nanoTime() < end) {
-                parkBriefly();
-            }
-        }, "parker");
-        Thread allocator = new Thread(() -> {
-            while (System.nanoTime() < end) {
-                allocate();
-                sleep(2);
-            }
-        }, "allocator");
-        contender.start();
-        parker.start();
-        allocator.start();
-        while (System.nanoTime() < end) {
-            sink += spin(2_000_000);
-        }
-        for (Thread t : List.of(holder, contender, parker, allocator)) {
-            t.join();
-        }
-    }
-
-    private static long spin(int iterations) {
-        long x = sink;
-        for (int i = 0; i < iterations; i++) {
-            x = x * 6364136223846793005L + 1442695040888963407L;
-        }
-        return x;
-    }
-
-    private static void contendMonitor() {
-        synchronized (MONITOR) {
-            sink++;
-        }
-    }
-
-    private static void parkBriefly() {
-        LockSupport.parkNanos(5_000_000L);
-    }
-
-    private static void allocate() {
-        for (int i = 0; i < 1000; i++) {
-            sink += new long[16 + (i & 63)].length;
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     static List<String> valueType(Profile profile, int index) {

@@ -1,5 +1,6 @@
 package dev.kiln.common.jfr;
 
+import dev.kiln.common.InvalidInputException;
 import jdk.jfr.Recording;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Truncated, corrupted, random and deliberately inconsistent recordings must end in an
- * {@link IllegalArgumentException} naming the problem (or, for corruption that happens to stay
+ * {@link InvalidInputException} naming the problem (or, for corruption that happens to stay
  * consistent, in a normal result) — never another exception, an endless loop or a huge allocation.
  */
 class JfrHostileInputTest {
@@ -168,7 +169,7 @@ class JfrHostileInputTest {
     }
 
     private static void assertRejected(byte[] recording, String what) {
-        assertThrows(IllegalArgumentException.class, () -> JfrConverter.convert(recording, null), what);
+        assertThrows(InvalidInputException.class, () -> JfrConverter.convert(recording, null), what);
     }
 
     private static void assertRejectedOrConverted(byte[] recording, String what) {
@@ -176,7 +177,7 @@ class JfrHostileInputTest {
             for (JfrProfile profile : JfrConverter.convert(recording, null)) {
                 profile.profile().getSampleList().forEach(s -> s.getValueList().forEach(v -> assertTrue(v >= 0, what)));
             }
-        } catch (IllegalArgumentException expected) {
+        } catch (InvalidInputException expected) {
             assertTrue(expected.getMessage().startsWith("invalid JFR recording: "), expected.getMessage());
         } catch (RuntimeException | Error e) {
             fail(what + ": " + e, e);
@@ -184,7 +185,7 @@ class JfrHostileInputTest {
     }
 
     private static void assertMessage(byte[] recording, String expected) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> JfrConverter.convert(recording, null));
         assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' should contain '" + expected + "'");
     }
