@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * {@code contextId} (the Pyroscope agent's {@code ScopedContext}), whose labels the agent ships
  * in a {@link LabelsSnapshot}, plus optional span and trace ids. As in grafana/jfr-parser
  * ({@code pprof/profile_builder.go}): the context's labels, {@code profile_id} = the span id as 16
- * hex digits (the distributor renames it to {@code span_id}), {@code span_name} from the snapshot's
+ * hex digits (read as the span id on ingest, like {@code span_id}), {@code span_name} from the snapshot's
  * strings, and {@code trace_id} = 32 hex digits of the 128-bit trace id.
  *
  * <p>Sets are interned by content, so samples whose contexts carry equal labels merge. Set 0 is
