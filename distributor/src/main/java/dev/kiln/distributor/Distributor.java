@@ -6,9 +6,14 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.kiln.common.ErrorCode;
 import dev.kiln.common.KilnException;
+import dev.kiln.common.io.Gzip;
+import dev.kiln.common.limits.TenantLimits;
 import dev.kiln.common.model.LabelNames;
 import dev.kiln.common.model.Labels;
+import com.linecorp.armeria.common.HttpMethod;
 import dev.kiln.common.server.GrpcErrors;
+import dev.kiln.common.server.KilnServer;
+import dev.kiln.distributor.ingest.IngestHandler;
 import dev.kiln.common.tenant.Tenants;
 import dev.kiln.proto.ingester.v1.ProfileSeries;
 import dev.kiln.proto.ingester.v1.PushRequest;
@@ -25,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -37,11 +43,24 @@ public final class Distributor extends AbstractIdleService {
     private final DistributorConfig config;
     private final IngesterRouter router;
     private final MeterRegistry registry;
+    private final IngestionRateLimiter rateLimiter;
 
-    public Distributor(DistributorConfig config, IngesterRouter router, MeterRegistry registry) {
+    public Distributor(DistributorConfig config, IngesterRouter router, TenantLimits limits, MeterRegistry registry) {
         this.config = config;
         this.router = router;
         this.registry = registry;
+        this.rateLimiter = new IngestionRateLimiter(limits, System::nanoTime);
+    }
+
+    /**
+     * Registers the push APIs on the public port: {@code push.v1.PusherService} (Connect and gRPC)
+     * and the legacy {@code /ingest} endpoint, whose decoding runs on {@code ingestExecutor}.
+     */
+    public void register(KilnServer server, Executor ingestExecutor, IngestHandler.JfrIngest jfr) {
+        server.addPublicService(new PusherService(this));
+        IngestHandler ingest = new IngestHandler(this, server.config().multitenancyEnabled(), ingestExecutor, jfr);
+        server.route(HttpMethod.POST, "/ingest", ingest);
+        server.route(HttpMethod.POST, "/pyroscope/ingest", ingest);
     }
 
     @Override
@@ -86,6 +105,7 @@ public final class Distributor extends AbstractIdleService {
         List<Target> targets = new ArrayList<>(series.size());
         Map<String, List<Integer>> byIngester = new LinkedHashMap<>();
         Map<String, IngesterRouter.Endpoint> endpoints = new HashMap<>();
+        acquireRate(tenant, series);
         for (ProfileSeries s : series) {
             ProfileSeries withIds = ensureIds(s);
             Labels labels = Labels.fromPairs(withIds.getLabelsList());
@@ -159,6 +179,24 @@ public final class Distributor extends AbstractIdleService {
         long stored = samples.sum() * targets.size() / Math.max(1, replicas);
         recordSamples(tenant, Labels.fromPairs(targets.get(0).series.getLabelsList()).getOrEmpty(LabelNames.NAME), stored);
         return PushResponse.newBuilder().setProfiles(series.size()).setSamples(stored).build();
+    }
+
+    private void acquireRate(String tenant, List<ProfileSeries> series) {
+        long bytes = 0;
+        int profiles = 0;
+        for (ProfileSeries s : series) {
+            for (var p : s.getProfilesList()) {
+                bytes += Gzip.decompressedSizeHint(p.getPayload());
+                profiles++;
+            }
+        }
+        try {
+            rateLimiter.acquire(tenant, bytes);
+        } catch (KilnException e) {
+            registry.counter("pyroscope.discarded.bytes", "reason", "rate_limited", "tenant", tenant).increment(bytes);
+            registry.counter("pyroscope.discarded.profiles", "reason", "rate_limited", "tenant", tenant).increment(profiles);
+            throw e;
+        }
     }
 
     /** Client errors from an ingester keep their code; anything else means the write is unavailable. */

@@ -47,7 +47,7 @@ public final class Ingester extends AbstractIdleService {
     /** Registers the ingester's gRPC services (push and queries) on the process's server. */
     public void register(KilnServer server) {
         server.addInternalService(new PushService());
-        server.addInternalService(queries);
+        server.addInternalService(queries.bindAs(BlockQueryService.INGESTER_SERVICE));
     }
 
     public Head head() {

@@ -39,11 +39,14 @@ public final class QueryFrontend extends AbstractIdleService {
     private final MeterRegistry registry;
     private final Executor executor;
 
-    public QueryFrontend(Channel querier, TenantLimits limits, MeterRegistry registry, Executor executor) {
+    private final QueryAdmission admission;
+
+    public QueryFrontend(QueryFrontendConfig config, Channel querier, TenantLimits limits, MeterRegistry registry, Executor executor) {
         this.querier = querier;
         this.limits = limits;
         this.registry = registry;
         this.executor = executor;
+        this.admission = new QueryAdmission(limits, config.maxOutstandingPerTenant());
     }
 
     public void register(KilnServer server) {
@@ -57,10 +60,6 @@ public final class QueryFrontend extends AbstractIdleService {
 
     @Override
     protected void shutDown() {}
-
-    Executor queryExecutor() {
-        return executor;
-    }
 
     /** Runs {@code body} on the query executor in the current gRPC context (which carries the tenant). */
     <T> CompletableFuture<T> async(java.util.function.Supplier<T> body) {
@@ -92,12 +91,15 @@ public final class QueryFrontend extends AbstractIdleService {
         return QueryServiceGrpc.newBlockingStub(querier);
     }
 
-    /** Times a query for {@code pyroscope_query_frontend_duration_seconds}. */
+    /**
+     * Runs a query under the tenant's concurrency limit and times it for
+     * {@code pyroscope_query_frontend_duration_seconds}.
+     */
     <T> T timed(String method, java.util.function.Supplier<T> body) {
         long start = System.nanoTime();
         String status = "success";
         try {
-            return body.get();
+            return admission.run(Tenants.current(), body);
         } catch (RuntimeException e) {
             status = GrpcErrors.code(e).connectName();
             throw e;

@@ -67,7 +67,8 @@ final class RenderApi {
     private HttpResponse handle(ServiceRequestContext ctx, String tenantHeader, Handler h) {
         QueryParams params = QueryParams.fromQueryString(ctx.query());
         CompletableFuture<HttpResponse> out = new CompletableFuture<>();
-        fe.queryExecutor().execute(() -> {
+        // The blocking executor runs virtual threads: waiting for a query slot costs no worker.
+        ctx.blockingTaskExecutor().execute(() -> {
             try {
                 String tenant = Tenants.resolve(tenantHeader, multitenancy);
                 Object body = Tenants.callAs(tenant, () -> fe.timed("render", () -> {
@@ -97,7 +98,7 @@ final class RenderApi {
     }
 
     private static long maxNodes(QueryParams p, Limits limits) {
-        String v = p.get("max-nodes", p.get("maxNodes"));
+        String v = p.contains("max-nodes") ? p.get("max-nodes") : p.get("maxNodes");
         if (v == null || v.isBlank()) {
             return QueryRequests.maxNodes(false, 0, limits);
         }

@@ -27,6 +27,20 @@ public final class Gzip {
      * @param what names the payload in error messages, e.g. "profile"
      * @param limitKey the config key of the limit, named in the error so operators know what to raise
      */
+    /**
+     * The size {@code data} will have once decompressed, without decompressing: gzip's trailer
+     * stores it (modulo 2^32, and only for the last member), so this is an estimate good enough
+     * for rate limiting; the decoders enforce the real size.
+     */
+    public static long decompressedSizeHint(com.google.protobuf.ByteString data) {
+        int n = data.size();
+        if (n < 18 || (data.byteAt(0) & 0xFF) != 0x1f || (data.byteAt(1) & 0xFF) != 0x8b) {
+            return n;
+        }
+        return (data.byteAt(n - 4) & 0xFFL) | (data.byteAt(n - 3) & 0xFFL) << 8
+                | (data.byteAt(n - 2) & 0xFFL) << 16 | (data.byteAt(n - 1) & 0xFFL) << 24;
+    }
+
     public static byte[] maybeDecompress(byte[] data, long maxBytes, String what, String limitKey) {
         if (!isGzip(data)) {
             if (data.length > maxBytes) {

@@ -1,7 +1,12 @@
 package dev.kiln.common.objstore;
 
+import dev.kiln.common.config.Config;
+import dev.kiln.common.config.ConfigException;
+import dev.kiln.common.config.ConfigKey;
+import dev.kiln.common.config.ConfigType;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -17,6 +22,47 @@ import java.util.stream.Collectors;
 public record StorageConfig(Backend backend, Path filesystemDir, S3Config s3) {
 
     public static final Path DEFAULT_FILESYSTEM_DIR = Path.of(".", "data", "storage");
+
+    public static final List<ConfigKey> KEYS = List.of(
+            ConfigKey.of("storage.backend", ConfigType.STRING, "filesystem", "Object storage backend for blocks: filesystem or s3."),
+            ConfigKey.of("storage.filesystem.dir", ConfigType.STRING, DEFAULT_FILESYSTEM_DIR.toString(),
+                    "Root directory of the filesystem backend."),
+            ConfigKey.of("storage.s3.endpoint", ConfigType.STRING, "",
+                    "host[:port] of an S3-compatible service without a scheme; empty uses AWS's regional endpoint."),
+            ConfigKey.of("storage.s3.bucket_name", ConfigType.STRING, "", "Bucket holding the blocks; required for the s3 backend. It must exist."),
+            ConfigKey.of("storage.s3.region", ConfigType.STRING, S3Config.DEFAULT_REGION, "S3 region."),
+            ConfigKey.of("storage.s3.access_key_id", ConfigType.STRING, "",
+                    "Static access key; when both keys are empty the AWS default credential chain is used."),
+            ConfigKey.of("storage.s3.secret_access_key", ConfigType.STRING, "", "Static secret key.").asSecret(),
+            ConfigKey.of("storage.s3.insecure", ConfigType.BOOLEAN, false, "Use plain HTTP to the endpoint."),
+            ConfigKey.of("storage.s3.force_path_style", ConfigType.BOOLEAN, false,
+                    "Address objects as endpoint/bucket/key (MinIO, S3Proxy, Ceph need it)."),
+            ConfigKey.of("storage.s3.part_size", ConfigType.LONG, S3Config.DEFAULT_PART_SIZE,
+                    "Bytes per multipart-upload part, 5 MiB to 5 GiB."),
+            ConfigKey.of("storage.s3.upload_concurrency", ConfigType.INT, S3Config.DEFAULT_UPLOAD_CONCURRENCY,
+                    "Parts uploaded in parallel per store."),
+            ConfigKey.of("storage.s3.prefix", ConfigType.STRING, "", "Directory inside the bucket holding all keys."));
+
+    /** Reads {@code storage.*}; an S3 section is only validated when the backend is s3. */
+    public static StorageConfig from(Config c) {
+        try {
+            Backend backend = Backend.of(c.getString("storage.backend"));
+            S3Config s3 = backend != Backend.S3 ? null : new S3Config(
+                    c.getString("storage.s3.endpoint"),
+                    c.getString("storage.s3.bucket_name"),
+                    c.getString("storage.s3.region"),
+                    c.getString("storage.s3.access_key_id"),
+                    c.getString("storage.s3.secret_access_key"),
+                    c.getBoolean("storage.s3.insecure"),
+                    c.getBoolean("storage.s3.force_path_style"),
+                    c.getLong("storage.s3.part_size"),
+                    c.getInt("storage.s3.upload_concurrency"),
+                    c.getString("storage.s3.prefix"));
+            return new StorageConfig(backend, Path.of(c.getString("storage.filesystem.dir")), s3);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
 
     /** The supported backends, named as in {@code storage.backend}. */
     public enum Backend {

@@ -4,6 +4,7 @@ import dev.kiln.common.model.LabelNames;
 import dev.kiln.common.model.Labels;
 import dev.kiln.common.model.ProfileTypeId;
 import dev.kiln.common.selector.Selector;
+import dev.kiln.common.server.ServiceNames;
 import dev.kiln.common.server.Unary;
 import dev.kiln.common.tenant.Tenants;
 import dev.kiln.common.tree.CallTree;
@@ -18,6 +19,8 @@ import dev.kiln.proto.query.v1.SeriesSelection;
 import dev.kiln.proto.query.v1.Strings;
 import dev.kiln.proto.query.v1.Tree;
 import dev.kiln.proto.types.v1.GetProfileStatsResponse;
+import io.grpc.Channel;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +37,11 @@ import java.util.function.Consumer;
  * results merged; the caller's tenant(s) pick the blocks.
  */
 public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBase {
+    /** The name ingesters publish this service under (queriers keep the plain QueryService name). */
+    public static final String INGESTER_SERVICE = "kiln.query.v1.IngesterQueryService";
+    /** The name store-gateways publish this service under. */
+    public static final String STORE_GATEWAY_SERVICE = "kiln.query.v1.StoreGatewayQueryService";
+
     /** Supplies the blocks of a tenant that may hold data in a time range. */
     @FunctionalInterface
     public interface BlockProvider {
@@ -46,6 +54,16 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
     public BlockQueryService(BlockProvider provider, Executor executor) {
         this.provider = provider;
         this.executor = executor;
+    }
+
+    /** This service published as {@code serviceName}, e.g. {@link #INGESTER_SERVICE}. */
+    public ServerServiceDefinition bindAs(String serviceName) {
+        return ServiceNames.rename(bindService(), serviceName);
+    }
+
+    /** A channel on which QueryService stubs reach the blocks published as {@code serviceName}. */
+    public static Channel channelTo(Channel channel, String serviceName) {
+        return ServiceNames.redirect(channel, QueryServiceGrpc.SERVICE_NAME, serviceName);
     }
 
     private List<QueryableBlock> blocks(TimeRange range) {

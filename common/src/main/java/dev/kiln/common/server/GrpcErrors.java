@@ -64,11 +64,18 @@ public final class GrpcErrors {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
-    /** Converts a downstream failure into a {@link KilnException} that keeps its code and message. */
+    /**
+     * Converts a downstream failure into a {@link KilnException} that keeps its code and message.
+     * Anything that is neither a Kiln error nor a gRPC status is a bug: it is logged with its stack.
+     */
     public static KilnException toKiln(Throwable t) {
         Throwable e = unwrap(t);
         if (e instanceof KilnException k) {
             return k;
+        }
+        if (!(e instanceof StatusRuntimeException || e instanceof StatusException)) {
+            Status s = toStatus(e);
+            return new KilnException(ErrorCode.fromGrpcCode(s.getCode().value()), s.getDescription(), e);
         }
         return new KilnException(code(e), message(e), e);
     }

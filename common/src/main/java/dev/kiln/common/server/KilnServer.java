@@ -54,7 +54,9 @@ public final class KilnServer implements AutoCloseable {
     private final String inProcessName = "kiln-" + UUID.randomUUID();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private io.grpc.Server inProcess;
-    private ManagedChannel inProcessChannel;
+    // Built up front so components can be wired before start(); calls fail until the server runs.
+    private final ManagedChannel inProcessChannel = InProcessChannelBuilder.forName(inProcessName).directExecutor()
+            .maxInboundMessageSize(Integer.MAX_VALUE).build();
     private Server http;
     private Server grpc;
 
@@ -80,9 +82,14 @@ public final class KilnServer implements AutoCloseable {
     }
 
     /** An internal API on the gRPC port. */
-    public synchronized void addInternalService(BindableService service) {
+    public void addInternalService(BindableService service) {
+        addInternalService(service.bindService());
+    }
+
+    /** An internal service under an explicit definition, e.g. one renamed by {@link ServiceNames}. */
+    public synchronized void addInternalService(ServerServiceDefinition service) {
         checkNotStarted();
-        internalServices.add(service.bindService());
+        internalServices.add(service);
     }
 
     public synchronized void route(HttpMethod method, String path, HttpService service) {
@@ -100,11 +107,11 @@ public final class KilnServer implements AutoCloseable {
         readinessChecks.add(check);
     }
 
-    /** A channel to every service of this process, carrying the current tenant. */
+    /**
+     * A channel to every service of this process, carrying the current tenant. Usable for wiring
+     * before {@link #start()}; calls succeed once the server is started.
+     */
     public Channel inProcessChannel() {
-        if (inProcessChannel == null) {
-            throw new IllegalStateException("server not started");
-        }
         return ClientInterceptors.intercept(inProcessChannel, TenantClientInterceptor.INSTANCE);
     }
 
@@ -129,9 +136,6 @@ public final class KilnServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        inProcessChannel = InProcessChannelBuilder.forName(inProcessName).directExecutor()
-                .maxInboundMessageSize(Integer.MAX_VALUE).build();
-
         ServerBuilder sb = Server.builder()
                 .port(address(config.httpListenAddress(), config.httpListenPort()), com.linecorp.armeria.common.SessionProtocol.HTTP)
                 .maxRequestLength(config.maxRequestBytes())
@@ -144,7 +148,7 @@ public final class KilnServer implements AutoCloseable {
             GrpcServiceBuilder gb = GrpcService.builder()
                     .useBlockingTaskExecutor(true)
                     .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, config.maxRequestBytes()))
-                    .maxResponseMessageLength(-1);
+                    .maxResponseMessageLength(Integer.MAX_VALUE);
             for (ServerServiceDefinition d : publicServices) {
                 gb.addService(ServerInterceptors.intercept(d, tenants));
             }
@@ -187,7 +191,7 @@ public final class KilnServer implements AutoCloseable {
             GrpcServiceBuilder gb = GrpcService.builder()
                     .useBlockingTaskExecutor(true)
                     .maxRequestMessageLength(config.grpcMaxRecvMsgSize())
-                    .maxResponseMessageLength(-1);
+                    .maxResponseMessageLength(Integer.MAX_VALUE);
             for (ServerServiceDefinition d : internalServices) {
                 gb.addService(ServerInterceptors.intercept(d, tenants));
             }
@@ -231,9 +235,7 @@ public final class KilnServer implements AutoCloseable {
         if (grpc != null) {
             grpc.stop().join();
         }
-        if (inProcessChannel != null) {
-            inProcessChannel.shutdownNow();
-        }
+        inProcessChannel.shutdownNow();
         if (inProcess != null) {
             inProcess.shutdownNow();
             try {

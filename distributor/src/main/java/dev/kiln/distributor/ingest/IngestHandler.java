@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
@@ -91,7 +92,7 @@ public final class IngestHandler implements HttpService {
                 if (!series.isEmpty()) {
                     distributor.push(tenant, series);
                 }
-                out.complete(HttpResponse.of(HttpStatus.OK));
+                out.complete(HttpResponse.of(ResponseHeaders.of(HttpStatus.OK)));
             } catch (IngestParamException e) {
                 out.complete(error(400, ErrorCode.INVALID_ARGUMENT, e.getMessage()));
             } catch (Throwable t) {

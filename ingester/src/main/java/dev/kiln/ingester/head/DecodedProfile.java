@@ -235,12 +235,16 @@ public final class DecodedProfile {
     }
 
     private static Labels checked(Labels labels, Limits limits) {
-        // Private labels added by Kiln do not count against the client's budget.
+        // Private labels added by Kiln do not count against the client's budget, nor do their
+        // names and values (they derive from the profile's own sample types); __name__ is the
+        // client's choice and is checked.
         int visible = 0;
         for (int i = 0; i < labels.size(); i++) {
             String n = labels.name(i);
             if (!LabelNames.isPrivate(n)) {
                 visible++;
+            } else if (!n.equals(LabelNames.NAME)) {
+                continue;
             }
             if (limits.maxLabelNameLength() > 0 && n.length() > limits.maxLabelNameLength()) {
                 throw new InvalidInputException("label name '" + abbreviate(n) + "' is longer than " + limits.maxLabelNameLength()
