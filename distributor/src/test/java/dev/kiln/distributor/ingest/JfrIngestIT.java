@@ -11,6 +11,8 @@ import com.linecorp.armeria.common.multipart.BodyPart;
 import com.linecorp.armeria.common.multipart.Multipart;
 import com.linecorp.armeria.server.Server;
 import dev.kiln.common.InvalidInputException;
+import dev.kiln.common.limits.Limits;
+import dev.kiln.common.limits.TenantLimits;
 import dev.kiln.common.testing.JdkFlightRecording;
 import dev.kiln.distributor.Distributor;
 import dev.kiln.distributor.DistributorConfig;
@@ -94,7 +96,7 @@ class JfrIngestIT {
                 }).build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         Distributor distributor = new Distributor(new DistributorConfig(Duration.ofSeconds(5)),
-                IngesterRouter.single("ingester-1", channel), new SimpleMeterRegistry());
+                IngesterRouter.single("ingester-1", channel), TenantLimits.fixed(Limits.DEFAULTS), new SimpleMeterRegistry());
         executor = Executors.newSingleThreadExecutor();
         server = Server.builder().http(0)
                 .service("/ingest", new IngestHandler(distributor, false, executor, new JfrUploads()))
