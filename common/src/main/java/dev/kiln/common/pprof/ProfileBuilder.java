@@ -1,9 +1,11 @@
 package dev.kiln.common.pprof;
 
+import dev.kiln.common.symbols.LongIntHashMap;
 import dev.kiln.proto.pprof.Function;
 import dev.kiln.proto.pprof.Label;
 import dev.kiln.proto.pprof.Line;
 import dev.kiln.proto.pprof.Location;
+import dev.kiln.proto.pprof.Mapping;
 import dev.kiln.proto.pprof.Profile;
 import dev.kiln.proto.pprof.Sample;
 import dev.kiln.proto.pprof.ValueType;
@@ -12,15 +14,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds a pprof profile from stacks of function names (root first), deduplicating strings,
- * functions and locations: how text formats (folded, lines, speedscope) become pprof before they
- * are pushed like any other profile.
+ * Builds a pprof profile, deduplicating strings, functions (by name) and locations (by function
+ * and line). Two ways to add samples:
+ * <ul>
+ *   <li>{@link #add(List, long[], Map)}: stacks of function names, root first, merged by stack and
+ *       labels — how text formats (folded, lines, speedscope) become pprof before they are pushed
+ *       like any other profile;</li>
+ *   <li>{@link #function}, {@link #location} and {@link #addSample}: for converters that already
+ *       aggregate samples by their own ids (JFR) and only need the pprof tables built.</li>
+ * </ul>
  */
 public final class ProfileBuilder {
     private final Profile.Builder p = Profile.newBuilder();
     private final Map<String, Long> strings = new HashMap<>();
-    private final Map<String, Long> locations = new HashMap<>();
+    private final Map<String, Long> functions = new HashMap<>();
+    /** Location ids (minus one) keyed by function id in the high half and line in the low half. */
+    private final LongIntHashMap locations = new LongIntHashMap(256);
     private final Map<List<Object>, Integer> samples = new HashMap<>();
+    private long mappingId;
 
     public ProfileBuilder() {
         str("");
@@ -52,6 +63,19 @@ public final class ProfileBuilder {
     }
 
     /**
+     * Adds mapping 1 with {@code has_functions} and makes every location added afterwards refer to
+     * it, as Pyroscope's JFR conversion does for symbolized Java frames.
+     */
+    public ProfileBuilder symbolizedMapping() {
+        if (p.getLocationCount() > 0) {
+            throw new IllegalStateException("the mapping must be declared before the first location");
+        }
+        mappingId = 1;
+        p.addMapping(Mapping.newBuilder().setId(mappingId).setHasFunctions(true));
+        return this;
+    }
+
+    /**
      * Adds {@code values} (one per sample type) for a stack given root first. Samples with the
      * same stack and labels are merged.
      */
@@ -67,7 +91,7 @@ public final class ProfileBuilder {
         }
         Sample.Builder s = Sample.newBuilder();
         for (int i = rootFirst.size() - 1; i >= 0; i--) {
-            s.addLocationId(location(rootFirst.get(i)));
+            s.addLocationId(location(function(rootFirst.get(i)), 0));
         }
         for (long v : values) {
             s.addValue(v);
@@ -82,22 +106,57 @@ public final class ProfileBuilder {
         return add(rootFirst, new long[] {value}, Map.of());
     }
 
+    /**
+     * Adds one sample as given, without merging it with earlier ones.
+     *
+     * @param leafFirstLocationIds ids from {@link #location}
+     * @param values               one per sample type
+     * @param labelPairs           alternating label names and string values
+     */
+    public ProfileBuilder addSample(long[] leafFirstLocationIds, long[] values, String[] labelPairs) {
+        Sample.Builder s = Sample.newBuilder();
+        for (long id : leafFirstLocationIds) {
+            s.addLocationId(id);
+        }
+        for (long v : values) {
+            s.addValue(v);
+        }
+        for (int i = 0; i < labelPairs.length; i += 2) {
+            s.addLabel(Label.newBuilder().setKey(str(labelPairs[i])).setStr(str(labelPairs[i + 1])));
+        }
+        p.addSample(s);
+        return this;
+    }
+
     public int sampleCount() {
         return p.getSampleCount();
     }
 
-    private long location(String fn) {
-        Long id = locations.get(fn);
-        if (id != null) {
-            return id;
+    /** The id of the function named {@code name}, added on first use. */
+    public long function(String name) {
+        Long id = functions.get(name);
+        if (id == null) {
+            id = p.getFunctionCount() + 1L;
+            long nameIndex = str(name);
+            p.addFunction(Function.newBuilder().setId(id).setName(nameIndex).setSystemName(nameIndex));
+            functions.put(name, id);
         }
-        long fid = p.getFunctionCount() + 1;
-        long name = str(fn);
-        p.addFunction(Function.newBuilder().setId(fid).setName(name).setSystemName(name));
-        long lid = p.getLocationCount() + 1;
-        p.addLocation(Location.newBuilder().setId(lid).addLine(Line.newBuilder().setFunctionId(fid)));
-        locations.put(fn, lid);
-        return lid;
+        return id;
+    }
+
+    /** The id of the location of {@code functionId} (from {@link #function}) at {@code line}, added on first use. */
+    public long location(long functionId, int line) {
+        long key = functionId << 32 | (line & 0xFFFF_FFFFL);
+        int index = locations.get(key);
+        if (index == LongIntHashMap.ABSENT) {
+            index = p.getLocationCount();
+            p.addLocation(Location.newBuilder()
+                    .setId(index + 1L)
+                    .setMappingId(mappingId)
+                    .addLine(Line.newBuilder().setFunctionId(functionId).setLine(line)));
+            locations.put(key, index);
+        }
+        return index + 1L;
     }
 
     public long str(String s) {

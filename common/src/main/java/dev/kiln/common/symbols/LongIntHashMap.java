@@ -2,14 +2,24 @@ package dev.kiln.common.symbols;
 
 import java.util.Arrays;
 
-/** Open-addressing map from long keys to non-negative int values; -1 means absent. Not thread-safe. */
+/**
+ * Open-addressing map from long keys to non-negative int values; {@link #ABSENT} means absent.
+ * Every long is a valid key: ids read from untrusted input (pprof, JFR constant pools) can be any
+ * value, including the one the table uses to mark empty slots, which is kept aside. Not
+ * thread-safe.
+ */
 public final class LongIntHashMap {
+    /** What {@link #get} returns for a key without a value. */
+    public static final int ABSENT = -1;
+
+    /** Marks an empty slot; the key itself is stored in {@link #emptyKeyValue}. */
     private static final long EMPTY = Long.MIN_VALUE;
 
     private long[] keys;
     private int[] vals;
     private int size;
     private int mask;
+    private int emptyKeyValue = ABSENT;
 
     public LongIntHashMap(int expected) {
         int cap = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
@@ -19,7 +29,11 @@ public final class LongIntHashMap {
         mask = cap - 1;
     }
 
+    /** The value for {@code key}, or {@link #ABSENT}. */
     public int get(long key) {
+        if (key == EMPTY) {
+            return emptyKeyValue;
+        }
         int i = mix(key) & mask;
         while (true) {
             long k = keys[i];
@@ -27,14 +41,21 @@ public final class LongIntHashMap {
                 return vals[i];
             }
             if (k == EMPTY) {
-                return -1;
+                return ABSENT;
             }
             i = (i + 1) & mask;
         }
     }
 
-    /** Puts {@code key -> value}; {@code key} must not be {@link Long#MIN_VALUE}. */
+    /** Puts {@code key -> value}, replacing any previous value; {@code value} must be {@code >= 0}. */
     public void put(long key, int value) {
+        if (key == EMPTY) {
+            if (emptyKeyValue == ABSENT) {
+                size++;
+            }
+            emptyKeyValue = value;
+            return;
+        }
         int i = mix(key) & mask;
         while (true) {
             long k = keys[i];
@@ -58,6 +79,13 @@ public final class LongIntHashMap {
         return size;
     }
 
+    /** Removes every entry, keeping the capacity for reuse. */
+    public void clear() {
+        Arrays.fill(keys, EMPTY);
+        emptyKeyValue = ABSENT;
+        size = 0;
+    }
+
     /** Approximate heap bytes, for memory accounting. */
     public long sizeBytes() {
         return keys.length * 12L;
@@ -70,10 +98,15 @@ public final class LongIntHashMap {
         vals = new int[oldKeys.length * 2];
         Arrays.fill(keys, EMPTY);
         mask = keys.length - 1;
-        size = 0;
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != EMPTY) {
-                put(oldKeys[i], oldVals[i]);
+        for (int j = 0; j < oldKeys.length; j++) {
+            long key = oldKeys[j];
+            if (key != EMPTY) {
+                int i = mix(key) & mask;
+                while (keys[i] != EMPTY) {
+                    i = (i + 1) & mask;
+                }
+                keys[i] = key;
+                vals[i] = oldVals[j];
             }
         }
     }
