@@ -6,7 +6,6 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.config.Config;
 import dev.kiln.common.config.ConfigException;
 import dev.kiln.common.config.ConfigKey;
@@ -20,6 +19,7 @@ import dev.kiln.common.server.ServerConfig;
 import dev.kiln.distributor.Distributor;
 import dev.kiln.distributor.DistributorConfig;
 import dev.kiln.distributor.IngesterRouter;
+import dev.kiln.distributor.ingest.JfrUploads;
 import dev.kiln.ingester.Ingester;
 import dev.kiln.ingester.IngesterConfig;
 import dev.kiln.querier.Querier;
@@ -107,9 +107,7 @@ public final class Kiln implements AutoCloseable {
         ingester.register(server);
         Distributor distributor = new Distributor(DistributorConfig.from(config),
                 IngesterRouter.single("local", server.inProcessChannel()), limits, registry);
-        distributor.register(server, ingestExecutor, (jfr, labels, base, ts) -> {
-            throw new InvalidInputException("format=jfr is not supported by this build");
-        });
+        distributor.register(server, ingestExecutor, new JfrUploads(Limits.from(config).maxProfileSizeBytes()));
         Querier querier = new Querier(QuerySources.fixed(List.of(new QuerySources.Source("ingester",
                 BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.INGESTER_SERVICE), null))));
         querier.register(server);
