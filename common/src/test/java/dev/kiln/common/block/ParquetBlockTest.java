@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.common.model.Labels;
-import dev.kiln.common.model.Ulid;
 import dev.kiln.common.objstore.FilesystemObjectStore;
 import dev.kiln.common.query.PprofAccumulator;
 import dev.kiln.common.query.SelectionSpec;
@@ -69,11 +68,8 @@ class ParquetBlockTest {
                 .profile(1000, "p1", b, 10, d, 5).build());
         series.add(new TestData.SeriesBuilder(labels(ALLOC, "api")).profile(1000, "p4", b, 100).build());
         series.add(new TestData.SeriesBuilder(labels(CPU, "web")).profile(1500, "p3", c, 3, d, 4).build());
-        String id = Ulid.generate();
-        BlockWriter.write(tmp.resolve("local"), "tenant-1", id, series, t.publish(), config);
         store = new FilesystemObjectStore(tmp.resolve("store"));
-        BlockUploader.upload(store, tmp.resolve("local"));
-        return ParquetBlock.open(store, "tenant-1", id);
+        return TestData.writeAndOpen(tmp, store, "tenant-1", series, t.publish(), config);
     }
 
     @ParameterizedTest

@@ -1,13 +1,18 @@
 package dev.kiln.common.block;
 
 import dev.kiln.common.model.Labels;
+import dev.kiln.common.model.Ulid;
+import dev.kiln.common.objstore.ObjectStore;
 import dev.kiln.common.model.ProfileTypeId;
 import dev.kiln.common.query.SelectionSpec;
 import dev.kiln.common.query.TimeRange;
 import dev.kiln.common.selector.LabelMatcher;
 import dev.kiln.common.selector.Selector;
 import dev.kiln.common.symbols.SymbolTable;
+import dev.kiln.common.symbols.Symbols;
 import dev.kiln.common.tree.CallTree;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -91,6 +96,16 @@ final class TestData {
     static SelectionSpec select(String profileType, String selector, TimeRange range, long[] spans, String[] callSite) {
         Selector s = Selector.parse(selector).with(LabelMatcher.eq("__profile_type__", profileType));
         return new SelectionSpec(range, ProfileTypeId.parse(profileType), s, spans, callSite);
+    }
+
+    /** Writes a level-1 block into a fresh directory under {@code tmp}, uploads it and opens it from the store. */
+    static ParquetBlock writeAndOpen(Path tmp, ObjectStore store, String tenant, List<BlockSeries> series, Symbols symbols,
+            BlockWriterConfig config) throws IOException {
+        String id = Ulid.generate();
+        Path dir = tmp.resolve("local-" + id);
+        BlockWriter.write(dir, tenant, id, series, symbols, config);
+        BlockUploader.upload(store, dir);
+        return ParquetBlock.open(store, tenant, id);
     }
 
     /** Self value per root-first path "a;b;c" of a call tree. */
