@@ -1,6 +1,7 @@
 package dev.kiln.common.query;
 
 import dev.kiln.common.model.ProfileTypeId;
+import dev.kiln.common.symbols.SymbolImporter;
 import dev.kiln.common.symbols.SymbolTable;
 import dev.kiln.common.symbols.Symbols;
 import dev.kiln.proto.pprof.Function;
@@ -28,18 +29,13 @@ public final class PprofAccumulator {
         for (int i = n - 1; i > 0; i--) {
             totals[s.stackParent[i]] += totals[i];
         }
-        int[] strMap = filled(s.stringCount);
-        int[] fnMap = filled(s.functionCount);
-        int[] mapMap = filled(s.mappingCount);
-        int[] locMap = filled(s.locationCount);
-        int[] nodeMap = new int[n];
+        SymbolImporter symbols = new SymbolImporter(table, s);
         for (int i = 1; i < n; i++) {
             if (totals[i] == 0) {
                 continue;
             }
-            int loc = location(s, s.stackLocation[i], strMap, fnMap, mapMap, locMap);
-            int node = table.internStackNode(nodeMap[s.stackParent[i]], loc);
-            nodeMap[i] = node;
+            // Parents come first (smaller ids, totals at least as large), so nodes are interned root-first.
+            int node = symbols.stack(i);
             if (node >= values.length) {
                 values = Arrays.copyOf(values, Math.max(values.length * 2, node + 1));
             }
@@ -59,53 +55,6 @@ public final class PprofAccumulator {
             v[stacks[i]] += d.value(i, sampleType);
         }
         add(s, v);
-    }
-
-    private static int[] filled(int n) {
-        int[] a = new int[n];
-        Arrays.fill(a, -1);
-        return a;
-    }
-
-    private int str(Symbols s, int id, int[] strMap) {
-        int v = strMap[id];
-        if (v < 0) {
-            v = table.internString(s.strings[id]);
-            strMap[id] = v;
-        }
-        return v;
-    }
-
-    private int location(Symbols s, int loc, int[] strMap, int[] fnMap, int[] mapMap, int[] locMap) {
-        int v = locMap[loc];
-        if (v >= 0) {
-            return v;
-        }
-        int m = s.locMapping[loc];
-        int mapping = mapMap[m];
-        if (mapping < 0) {
-            mapping = table.internMapping(s.mapStart[m], s.mapLimit[m], s.mapOffset[m],
-                    str(s, s.mapFilename[m], strMap), str(s, s.mapBuildId[m], strMap), s.mapFlags[m]);
-            mapMap[m] = mapping;
-        }
-        int count = s.locLineCount[loc];
-        int[] fns = new int[count];
-        int[] lines = new int[count];
-        for (int k = 0; k < count; k++) {
-            int li = s.locLineStart[loc] + k;
-            int f = s.lineFunction[li];
-            int fn = fnMap[f];
-            if (fn < 0) {
-                fn = table.internFunction(str(s, s.fnName[f], strMap), str(s, s.fnSystemName[f], strMap),
-                        str(s, s.fnFilename[f], strMap), s.fnStartLine[f]);
-                fnMap[f] = fn;
-            }
-            fns[k] = fn;
-            lines[k] = s.lineNumber[li];
-        }
-        v = table.internLocation(mapping, s.locAddress[loc], fns, lines, count);
-        locMap[loc] = v;
-        return v;
     }
 
     /** Builds the merged profile. Ids are 1-based; the tables' placeholder entries are left out. */

@@ -38,4 +38,27 @@ public record SelectionSpec(TimeRange range, ProfileTypeId profileType, Selector
     public boolean spanSelected(long spanId) {
         return spanIds == null || Arrays.binarySearch(spanIds, spanId) >= 0;
     }
+
+    /**
+     * Sums the first {@code n} samples of one profile that pass the span selector and the call-site
+     * mask ({@code mask[stack]}; null selects all stacks), adding each into {@code into[stack]}
+     * unless {@code into} is null. {@code spans} is null for a profile recorded without span ids,
+     * which no span selector matches.
+     */
+    public long addSamples(int[] stacks, long[] values, int n, long[] spans, boolean[] mask, long[] into) {
+        long sum = 0;
+        for (int j = 0; j < n; j++) {
+            if (spanIds != null && (spans == null || spans[j] == 0 || !spanSelected(spans[j]))) {
+                continue;
+            }
+            if (mask != null && !mask[stacks[j]]) {
+                continue;
+            }
+            if (into != null) {
+                into[stacks[j]] += values[j];
+            }
+            sum += values[j];
+        }
+        return sum;
+    }
 }

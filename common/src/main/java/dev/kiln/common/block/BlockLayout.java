@@ -1,0 +1,123 @@
+package dev.kiln.common.block;
+
+import java.util.List;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+
+/**
+ * File names and Parquet schemas of a block (format version {@value #FORMAT_VERSION}); docs/block-format.md
+ * describes them for operators and other tools. In every symbol file, row {@code i} holds the entry
+ * with id {@code i}, and row 0 is the "none" placeholder (empty string, mapping, function, location,
+ * and the root of the stack tree).
+ */
+final class BlockLayout {
+    static final int FORMAT_VERSION = 1;
+
+    static final String META = "meta.json";
+    static final String SERIES = "series.parquet";
+    static final String PROFILES = "profiles.parquet";
+    static final String STRINGS = "symbols/strings.parquet";
+    static final String MAPPINGS = "symbols/mappings.parquet";
+    static final String FUNCTIONS = "symbols/functions.parquet";
+    static final String LOCATIONS = "symbols/locations.parquet";
+    static final String STACKS = "symbols/stacks.parquet";
+
+    /** Data files in upload order; meta.json goes last and marks the block complete. */
+    static final List<String> DATA_FILES = List.of(SERIES, PROFILES, STRINGS, MAPPINGS, FUNCTIONS, LOCATIONS, STACKS);
+
+    /** One row per series, sorted by labels; the series' profiles are rows [first_row, first_row + profile_count). */
+    static final MessageType SERIES_SCHEMA = MessageTypeParser.parseMessageType("""
+            message series {
+              required int32 series_index;
+              required int64 fingerprint;
+              required group labels (MAP) {
+                repeated group key_value {
+                  required binary key (STRING);
+                  required binary value (STRING);
+                }
+              }
+              required int64 first_row;
+              required int32 profile_count;
+              required int64 min_time_nanos (TIMESTAMP(NANOS,true));
+              required int64 max_time_nanos (TIMESTAMP(NANOS,true));
+            }
+            """);
+
+    /**
+     * One row per stored profile, sorted by series index, then time, then id. Samples are sorted by
+     * stack id; span_id is null for profiles recorded without spans.
+     */
+    static final MessageType PROFILES_SCHEMA = MessageTypeParser.parseMessageType("""
+            message profiles {
+              required int32 series_index;
+              required int64 time_nanos (TIMESTAMP(NANOS,true));
+              required binary id (STRING);
+              required int64 total_value;
+              required group samples (LIST) {
+                repeated group list {
+                  required group element {
+                    required int32 stack_id;
+                    required int64 value;
+                    optional int64 span_id;
+                  }
+                }
+              }
+            }
+            """);
+
+    static final MessageType STRINGS_SCHEMA = MessageTypeParser.parseMessageType("""
+            message strings {
+              required binary value (STRING);
+            }
+            """);
+
+    /** String columns hold string ids; flags: 1 has_functions, 2 has_filenames, 4 has_line_numbers, 8 has_inline_frames. */
+    static final MessageType MAPPINGS_SCHEMA = MessageTypeParser.parseMessageType("""
+            message mappings {
+              required int64 memory_start;
+              required int64 memory_limit;
+              required int64 file_offset;
+              required int32 filename;
+              required int32 build_id;
+              required int32 flags;
+            }
+            """);
+
+    static final MessageType FUNCTIONS_SCHEMA = MessageTypeParser.parseMessageType("""
+            message functions {
+              required int32 name;
+              required int32 system_name;
+              required int32 filename;
+              required int32 start_line;
+            }
+            """);
+
+    /** Lines run innermost (inlined) frame first, as in pprof. */
+    static final MessageType LOCATIONS_SCHEMA = MessageTypeParser.parseMessageType("""
+            message locations {
+              required int32 mapping;
+              required int64 address;
+              required group lines (LIST) {
+                repeated group list {
+                  required group element {
+                    required int32 function;
+                    required int32 line;
+                  }
+                }
+              }
+            }
+            """);
+
+    /**
+     * The stack-trace tree: node {@code i} is frame {@code location} called from node {@code parent}
+     * ({@code parent < i}); a profile's stack_id is the leaf-most node of the sample's stack.
+     */
+    static final MessageType STACKS_SCHEMA = MessageTypeParser.parseMessageType("""
+            message stacks {
+              required int32 parent;
+              required int32 location;
+            }
+            """);
+
+    private BlockLayout() {}
+}
