@@ -13,6 +13,9 @@ import dev.kiln.common.query.TimeRange;
 import dev.kiln.common.server.KilnServer;
 import dev.kiln.common.server.Unary;
 import dev.kiln.common.tenant.Tenants;
+import dev.kiln.common.objstore.ObjectStore;
+import dev.kiln.ingester.flush.Flusher;
+import dev.kiln.ingester.flush.LocalBlocks;
 import dev.kiln.ingester.head.DecodedProfile;
 import dev.kiln.ingester.head.Head;
 import dev.kiln.ingester.head.HeadBlock;
@@ -25,6 +28,7 @@ import dev.kiln.proto.ingester.v1.PushResponse;
 import dev.kiln.proto.ingester.v1.RawProfile;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -32,6 +36,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -55,12 +63,34 @@ public final class Ingester extends AbstractIdleService {
     private final ReentrantReadWriteLock appendGate = new ReentrantReadWriteLock();
     private volatile Wal wal;
 
-    public Ingester(IngesterConfig config, TenantLimits limits, MeterRegistry registry, Executor queryExecutor) {
+    private final LocalBlocks localBlocks;
+    private final Flusher flusher;
+    private ScheduledExecutorService flushLoop;
+
+    public Ingester(IngesterConfig config, TenantLimits limits, ObjectStore store, MeterRegistry registry, Executor queryExecutor) {
         this.config = config;
         this.limits = limits;
         this.registry = registry;
         this.head = new Head(config.maxBlockDuration().toMillis());
         this.queries = new BlockQueryService(this::blocks, queryExecutor);
+        this.localBlocks = new LocalBlocks(config.localBlocksDir());
+        this.flusher = new Flusher(config.flush(), head, localBlocks, store, new Flusher.Hooks() {
+            @Override
+            public void detach(HeadBlock block) {
+                Ingester.this.detach(block);
+            }
+
+            @Override
+            public void flushed(HeadBlock block) throws IOException {
+                blockFlushed(block);
+            }
+        }, registry);
+        Gauge.builder("pyroscope.ingester.head.size.bytes", head, Head::sizeBytes)
+                .description("Estimated memory held by head blocks.").register(registry);
+        Gauge.builder("pyroscope.ingester.head.series", head, h -> h.allBlocks().stream().mapToLong(HeadBlock::seriesCount).sum())
+                .description("Series in head blocks.").register(registry);
+        Gauge.builder("pyroscope.ingester.head.blocks", head, h -> h.allBlocks().size())
+                .description("Head blocks (one per tenant and time window).").register(registry);
     }
 
     /** Registers the ingester's gRPC services (push and queries) on the process's server. */
@@ -74,18 +104,65 @@ public final class Ingester extends AbstractIdleService {
     }
 
     private List<QueryableBlock> blocks(String tenant, TimeRange range) {
-        return new ArrayList<>(head.blocks(tenant));
+        return queryable(tenant);
     }
 
-    /** Replays the write-ahead log into the head, then accepts pushes. */
+    /** Every block answering the tenant's queries: head, blocks being flushed, local blocks. */
+    public List<QueryableBlock> queryable(String tenant) {
+        return flusher.blocks(tenant);
+    }
+
+    /**
+     * Opens the local blocks, replays the write-ahead log into the head (skipping blocks already
+     * uploaded), then accepts pushes and starts the flush loop.
+     */
     @Override
     protected void startUp() throws IOException {
+        Set<String> uploaded = localBlocks.load();
         Map<String, HeadBlock> replayed = new HashMap<>();
-        wal = Wal.open(config.walDir(), config.wal(), r -> replay(r, replayed));
+        wal = Wal.open(config.walDir(), config.wal(), r -> {
+            if (!uploaded.contains(r.blockId())) {
+                replay(r, replayed);
+            }
+        });
+        for (var b : localBlocks.all()) {
+            wal.markFlushed(b.meta().tenant(), b.meta().id());
+        }
+        long period = Math.max(1, config.flushCheckPeriod().toMillis());
+        flushLoop = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("kiln-flush").daemon().unstarted(r));
+        flushLoop.scheduleWithFixedDelay(this::flushDue, period, period, TimeUnit.MILLISECONDS);
     }
 
+    /** One flush check as of {@code nowMs}: flushes due head blocks, expires old local blocks. */
+    public void flushDue(long nowMs) {
+        flusher.flushDue(nowMs);
+    }
+
+    private void flushDue() {
+        try {
+            flusher.flushDue(System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            log.atError().setCause(e).log("flush check failed");
+        }
+    }
+
+    /** Flushes every head block now; used on shutdown and by tests. */
+    public void flushAll() {
+        flusher.flushAll();
+    }
+
+    /** Stops the flush loop, flushes the head (so scale-downs leave nothing only in the WAL) unless configured not to, closes the WAL. */
     @Override
-    protected void shutDown() {
+    protected void shutDown() throws InterruptedException {
+        flushLoop.shutdown();
+        flushLoop.awaitTermination(1, TimeUnit.MINUTES);
+        try {
+            if (config.flushOnShutdown()) {
+                flusher.flushAll();
+            }
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("err", e.getMessage()).log("flush on shutdown failed; the write-ahead log keeps the data");
+        }
         wal.close();
     }
 

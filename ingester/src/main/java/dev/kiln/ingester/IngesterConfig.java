@@ -3,6 +3,8 @@ package dev.kiln.ingester;
 import dev.kiln.common.config.Config;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.config.ConfigType;
+import dev.kiln.common.query.QuerySplit;
+import dev.kiln.ingester.flush.Flusher;
 import dev.kiln.ingester.wal.FsyncPolicy;
 import dev.kiln.ingester.wal.WalConfig;
 import java.nio.file.Path;
@@ -15,8 +17,12 @@ import java.util.List;
  * @param dataPath         {@code pyroscopedb.data_path}: local state; the write-ahead log is in its {@code wal} directory
  * @param maxBlockDuration {@code pyroscopedb.max_block_duration}: time window of one head block (default 1h)
  * @param wal              {@code pyroscopedb.wal.*}: write-ahead log settings, see {@link WalConfig}
+ * @param flushCheckPeriod {@code pyroscopedb.flush_check_period}: how often head blocks are checked for flushing
+ * @param flush            when head blocks are cut and how long flushed blocks stay local, see {@link Flusher.Settings}
+ * @param flushOnShutdown  {@code pyroscopedb.flush_on_shutdown}: flush the head when stopping (default true)
  */
-public record IngesterConfig(Path dataPath, Duration maxBlockDuration, WalConfig wal) {
+public record IngesterConfig(Path dataPath, Duration maxBlockDuration, WalConfig wal, Duration flushCheckPeriod,
+        Flusher.Settings flush, boolean flushOnShutdown) {
     public static final List<ConfigKey> KEYS = List.of(
             ConfigKey.of("pyroscopedb.data_path", ConfigType.STRING, "./data",
                     "Directory of the ingester's write-ahead log, head spill files and local blocks."),
@@ -28,12 +34,47 @@ public record IngesterConfig(Path dataPath, Duration maxBlockDuration, WalConfig
                     "When pushes are forced to disk: always (fsync before acknowledging, concurrent pushes share one fsync), "
                             + "interval (acknowledge once written, fsync every pyroscopedb.wal.fsync_interval) or never (leave it to the OS)."),
             ConfigKey.of("pyroscopedb.wal.fsync_interval", ConfigType.DURATION, WalConfig.DEFAULT_FSYNC_INTERVAL,
-                    "Longest time acknowledged pushes stay unsynced with pyroscopedb.wal.fsync=interval."));
+                    "Longest time acknowledged pushes stay unsynced with pyroscopedb.wal.fsync=interval."),
+            ConfigKey.of("pyroscopedb.flush_check_period", ConfigType.DURATION, Duration.ofSeconds(15),
+                    "How often head blocks are checked for flushing."),
+            ConfigKey.of("pyroscopedb.flush_grace", ConfigType.DURATION, Duration.ofMinutes(5),
+                    "How long after its time window ends a head block still takes late profiles before it is flushed."),
+            ConfigKey.of("pyroscopedb.max_block_bytes", ConfigType.LONG, 512L << 20,
+                    "A head block this large (estimated memory) is flushed before its window ends; 0 disables."),
+            QuerySplit.QUERY_STORE_AFTER,
+            ConfigKey.of("pyroscopedb.flush_on_shutdown", ConfigType.BOOLEAN, true,
+                    "Flush every head block when the ingester stops, so a scale-down leaves nothing only in its write-ahead log."),
+            ConfigKey.of("pyroscopedb.max_head_bytes", ConfigType.LONG, 2L << 30,
+                    "While all head blocks together are larger, the largest are flushed early, bounding ingester memory; 0 disables."));
 
     public static IngesterConfig from(Config c) {
-        return new IngesterConfig(Path.of(c.getString("pyroscopedb.data_path")), c.getDuration("pyroscopedb.max_block_duration"),
+        Duration window = c.getDuration("pyroscopedb.max_block_duration");
+        Duration grace = c.getDuration("pyroscopedb.flush_grace");
+        // Local blocks cover the ingester's side of the query split, plus the window and grace a
+        // block may still be in the head after its newest profile arrived.
+        Duration localRetention = c.getDuration(QuerySplit.QUERY_STORE_AFTER.path()).plus(window).plus(grace);
+        return new IngesterConfig(Path.of(c.getString("pyroscopedb.data_path")), window,
                 new WalConfig(c.getLong("pyroscopedb.wal.segment_size"), FsyncPolicy.of(c.getString("pyroscopedb.wal.fsync")),
-                        c.getDuration("pyroscopedb.wal.fsync_interval")));
+                        c.getDuration("pyroscopedb.wal.fsync_interval")),
+                c.getDuration("pyroscopedb.flush_check_period"),
+                new Flusher.Settings(grace, c.getLong("pyroscopedb.max_block_bytes"), c.getLong("pyroscopedb.max_head_bytes"), localRetention),
+                c.getBoolean("pyroscopedb.flush_on_shutdown"));
+    }
+
+    /** The defaults for everything but the data path, block window and write-ahead log. */
+    public static IngesterConfig of(Path dataPath, Duration maxBlockDuration, WalConfig wal) {
+        IngesterConfig d = from(Config.defaults(KEYS, java.util.Map.of()));
+        return new IngesterConfig(dataPath, maxBlockDuration, wal, d.flushCheckPeriod(), d.flush(), d.flushOnShutdown());
+    }
+
+    /** This config with {@code pyroscopedb.flush_on_shutdown} set. */
+    public IngesterConfig withFlushOnShutdown(boolean flush) {
+        return new IngesterConfig(dataPath, maxBlockDuration, wal, flushCheckPeriod, this.flush, flush);
+    }
+
+    /** Where flushed blocks are kept to answer recent queries. */
+    public Path localBlocksDir() {
+        return dataPath.resolve("blocks");
     }
 
     /** The write-ahead log's directory. */

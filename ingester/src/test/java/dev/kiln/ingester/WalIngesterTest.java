@@ -118,8 +118,8 @@ class WalIngesterTest {
 
     @Test
     void pushesBeforeStartAreRefused() {
-        Ingester ingester = new Ingester(new IngesterConfig(data, Duration.ofHours(1), WalConfig.DEFAULTS),
-                t -> Limits.DEFAULTS, new SimpleMeterRegistry(), Runnable::run);
+        Ingester ingester = new Ingester(IngesterConfig.of(data, Duration.ofHours(1), WalConfig.DEFAULTS).withFlushOnShutdown(false), t -> Limits.DEFAULTS,
+                new dev.kiln.common.objstore.FilesystemObjectStore(data.resolve("storage")), new SimpleMeterRegistry(), Runnable::run);
         KilnException e = assertThrows(KilnException.class,
                 () -> ingester.push("t", push(series("api", 1, 0, 1))));
         assertEquals("ingester is not running", e.getMessage());
@@ -128,7 +128,7 @@ class WalIngesterTest {
 
     @Test
     void walSettingsComeFromPyroscopedbKeys() {
-        assertEquals(new IngesterConfig(Path.of("./data"), Duration.ofHours(1), WalConfig.DEFAULTS),
+        assertEquals(IngesterConfig.of(Path.of("./data"), Duration.ofHours(1), WalConfig.DEFAULTS),
                 IngesterConfig.from(Config.defaults(IngesterConfig.KEYS, Map.of())));
         IngesterConfig c = IngesterConfig.from(Config.defaults(IngesterConfig.KEYS, Map.of(
                 "pyroscopedb.data_path", "/var/lib/kiln",

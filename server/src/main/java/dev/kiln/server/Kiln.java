@@ -12,6 +12,8 @@ import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.config.ConfigType;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.limits.RuntimeOverrides;
+import dev.kiln.common.objstore.ObjectStore;
+import dev.kiln.common.objstore.ObjectStores;
 import dev.kiln.common.objstore.StorageConfig;
 import dev.kiln.common.query.BlockQueryService;
 import dev.kiln.common.server.KilnServer;
@@ -87,6 +89,7 @@ public final class Kiln implements AutoCloseable {
     private final ServiceManager services;
     private final ExecutorService ingestExecutor;
     private final ExecutorService queryExecutor;
+    private final ObjectStore store;
 
     public Kiln(Config config) {
         Set<Target> targets = targets(config.getString(TARGET.path()));
@@ -95,7 +98,7 @@ public final class Kiln implements AutoCloseable {
             throw new ConfigException("-target=" + config.getString(TARGET.path())
                     + " needs the ring (microservices mode), which this build does not provide yet; use -target=all");
         }
-        StorageConfig.from(config);
+        store = ObjectStores.create(StorageConfig.from(config));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = new KilnServer(ServerConfig.from(config), registry);
         RuntimeOverrides limits = RuntimeOverrides.from(config, Limits.from(config));
@@ -103,7 +106,7 @@ public final class Kiln implements AutoCloseable {
         ingestExecutor = Executors.newFixedThreadPool(Math.max(2, cpus), named("kiln-ingest"));
         queryExecutor = Executors.newFixedThreadPool(Math.max(2, cpus), named("kiln-query"));
 
-        Ingester ingester = new Ingester(IngesterConfig.from(config), limits, registry, queryExecutor);
+        Ingester ingester = new Ingester(IngesterConfig.from(config), limits, store, registry, queryExecutor);
         ingester.register(server);
         Distributor distributor = new Distributor(DistributorConfig.from(config),
                 IngesterRouter.single("local", server.inProcessChannel()), limits, registry);
@@ -165,5 +168,6 @@ public final class Kiln implements AutoCloseable {
         }
         ingestExecutor.shutdownNow();
         queryExecutor.shutdownNow();
+        store.close();
     }
 }
