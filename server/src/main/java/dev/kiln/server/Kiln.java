@@ -26,7 +26,11 @@ import dev.kiln.ingester.Ingester;
 import dev.kiln.ingester.IngesterConfig;
 import dev.kiln.querier.Querier;
 import dev.kiln.querier.QuerySources;
+import dev.kiln.common.query.QuerySplit;
 import dev.kiln.queryfrontend.QueryFrontend;
+import dev.kiln.storegateway.StoreGateway;
+import dev.kiln.storegateway.StoreGatewayConfig;
+import java.time.InstantSource;
 import dev.kiln.queryfrontend.QueryFrontendConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -80,6 +84,7 @@ public final class Kiln implements AutoCloseable {
         keys.addAll(DistributorConfig.KEYS);
         keys.addAll(IngesterConfig.KEYS);
         keys.addAll(QueryFrontendConfig.KEYS);
+        keys.addAll(StoreGatewayConfig.KEYS);
         keys.addAll(Limits.keys());
         keys.addAll(RuntimeOverrides.KEYS);
         return keys;
@@ -111,8 +116,14 @@ public final class Kiln implements AutoCloseable {
         Distributor distributor = new Distributor(DistributorConfig.from(config),
                 IngesterRouter.single("local", server.inProcessChannel()), limits, registry);
         distributor.register(server, ingestExecutor, new JfrUploads(Limits.from(config).maxProfileSizeBytes()));
-        Querier querier = new Querier(QuerySources.fixed(List.of(new QuerySources.Source("ingester",
-                BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.INGESTER_SERVICE), null))));
+        StoreGateway storeGateway = new StoreGateway(StoreGatewayConfig.from(config), store, registry, queryExecutor);
+        storeGateway.register(server);
+        Querier querier = new Querier(QuerySources.split(
+                List.of(new QuerySources.Source("ingester",
+                        BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.INGESTER_SERVICE), null)),
+                List.of(new QuerySources.Source("store-gateway",
+                        BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.STORE_GATEWAY_SERVICE), null)),
+                config.getDuration(QuerySplit.QUERY_STORE_AFTER.path()), InstantSource.system()));
         querier.register(server);
         QueryFrontend frontend = new QueryFrontend(QueryFrontendConfig.from(config), server.inProcessChannel(), limits, registry, queryExecutor);
         frontend.register(server);
@@ -120,7 +131,7 @@ public final class Kiln implements AutoCloseable {
         server.route(HttpMethod.GET, "/api/v1/status/config", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
                 MediaType.parse("text/yaml; charset=utf-8"), config.toYaml("diff".equals(ctx.queryParam("mode")))));
 
-        List<Service> all = List.of(limits, ingester, distributor, querier, frontend);
+        List<Service> all = List.of(limits, ingester, storeGateway, distributor, querier, frontend);
         services = new ServiceManager(all);
         server.addReadinessCheck(() -> services.isHealthy() ? null : "components starting: " + services.servicesByState());
     }

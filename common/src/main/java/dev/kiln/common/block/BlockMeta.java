@@ -82,6 +82,15 @@ public record BlockMeta(
     }
 
     /**
+     * Reads {@code <tenant>/<id>/meta.json} from a store.
+     *
+     * @throws dev.kiln.common.objstore.NoSuchObjectException when the block has no meta.json (yet)
+     */
+    public static BlockMeta read(dev.kiln.common.objstore.ObjectStore store, String tenant, String id) {
+        return fromJson(store.get(BlockUploader.prefix(tenant, id) + BlockLayout.META), tenant + "/" + id);
+    }
+
+    /**
      * Parses and checks a meta.json.
      *
      * @param block {@code <tenant>/<block id>} for error messages
