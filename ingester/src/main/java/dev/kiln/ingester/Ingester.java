@@ -184,8 +184,15 @@ public final class Ingester extends AbstractIdleService {
             ProfileSeries series = request.getSeries(s);
             Labels labels = Labels.fromPairs(series.getLabelsList());
             for (RawProfile raw : series.getProfilesList()) {
-                DecodedProfile d = DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(), raw.getDefaultTimeNanos(),
-                        raw.getSampleTypeDisplayNamesMap(), l);
+                DecodedProfile d;
+                try {
+                    d = DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(), raw.getDefaultTimeNanos(),
+                            raw.getSampleTypeDisplayNamesMap(), l);
+                    checkTimeWindow(d.timeNanos(), l);
+                } catch (InvalidInputException e) {
+                    discarded(tenant, e, request);
+                    throw e;
+                }
                 decoded.add(new Decoded(s, raw, d));
                 bytes += d.decompressedBytes();
                 samples += d.sampleCount();
@@ -212,6 +219,36 @@ public final class Ingester extends AbstractIdleService {
 
     /** A decoded profile with the request series it came from and its raw form, for logging. */
     private record Decoded(int series, RawProfile raw, DecodedProfile profile) {}
+
+    /** limits.reject_older_than / reject_newer_than: outside this window a push is refused. */
+    private static void checkTimeWindow(long timeNanos, Limits l) {
+        long nowMs = System.currentTimeMillis();
+        long ms = Math.floorDiv(timeNanos, 1_000_000L);
+        long older = l.rejectOlderThanDuration().toMillis();
+        long newer = l.rejectNewerThanDuration().toMillis();
+        if (older > 0 && ms < nowMs - older) {
+            throw new InvalidInputException("profile time " + java.time.Instant.ofEpochMilli(ms) + " is older than "
+                    + l.rejectOlderThan() + " (limits.reject_older_than)");
+        }
+        if (newer > 0 && ms > nowMs + newer) {
+            throw new InvalidInputException("profile time " + java.time.Instant.ofEpochMilli(ms) + " is more than "
+                    + l.rejectNewerThan() + " in the future (limits.reject_newer_than)");
+        }
+    }
+
+    /** Counts a refused push by the limit that refused it (the key named in the message), or as invalid. */
+    private void discarded(String tenant, InvalidInputException e, PushRequest request) {
+        java.util.regex.Matcher m = LIMIT_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
+        String reason = m.find() ? m.group(1) : "invalid_profile";
+        int profiles = 0;
+        for (ProfileSeries s : request.getSeriesList()) {
+            profiles += s.getProfilesCount();
+        }
+        Counter.builder("pyroscope.discarded.profiles").description("Profiles refused, by reason.")
+                .tags("reason", reason, "tenant", tenant).register(registry).increment(profiles);
+    }
+
+    private static final java.util.regex.Pattern LIMIT_IN_MESSAGE = java.util.regex.Pattern.compile("\\(limits\\.([a-z_]+)\\)");
 
     /**
      * The part of a request that went to one head block. Each profile's resolved timestamp is

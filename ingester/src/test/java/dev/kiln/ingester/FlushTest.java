@@ -31,7 +31,7 @@ class FlushTest {
 
     Ingester start(IngesterConfig config) {
         store = new FilesystemObjectStore(dir.resolve("bucket"));
-        ingester = new Ingester(config, t -> Limits.DEFAULTS, store, new SimpleMeterRegistry(), Runnable::run);
+        ingester = new Ingester(config, t -> Limits.DEFAULTS.withoutTimeWindow(), store, new SimpleMeterRegistry(), Runnable::run);
         ingester.startAsync().awaitRunning();
         return ingester;
     }

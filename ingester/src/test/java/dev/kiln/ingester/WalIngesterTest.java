@@ -118,7 +118,7 @@ class WalIngesterTest {
 
     @Test
     void pushesBeforeStartAreRefused() {
-        Ingester ingester = new Ingester(IngesterConfig.of(data, Duration.ofHours(1), WalConfig.DEFAULTS).withFlushOnShutdown(false), t -> Limits.DEFAULTS,
+        Ingester ingester = new Ingester(IngesterConfig.of(data, Duration.ofHours(1), WalConfig.DEFAULTS).withFlushOnShutdown(false), t -> Limits.DEFAULTS.withoutTimeWindow(),
                 new dev.kiln.common.objstore.FilesystemObjectStore(data.resolve("storage")), new SimpleMeterRegistry(), Runnable::run);
         KilnException e = assertThrows(KilnException.class,
                 () -> ingester.push("t", push(series("api", 1, 0, 1))));

@@ -37,6 +37,14 @@ public record Limits(
     public static final Limits DEFAULTS = new Limits(4, 2, 1024, 2048, 30, 4L << 20, 16_000, 1000, 65_535,
             "1h", "10m", 5000, "31d", "0s", 8192, 1_048_576, 32, "24h", "0s");
 
+    /** These limits accepting profiles of any age and time (for backfills and tests). */
+    public Limits withoutTimeWindow() {
+        return new Limits(ingestionRateMb, ingestionBurstSizeMb, maxLabelNameLength, maxLabelValueLength, maxLabelNamesPerSeries,
+                maxProfileSizeBytes, maxProfileStacktraceSamples, maxProfileStacktraceDepth, maxProfileSymbolValueLength, "0s", "0s",
+                maxGlobalSeriesPerTenant, maxQueryLength, maxQueryLookback, maxFlameGraphNodesDefault, maxFlameGraphNodesMax,
+                maxConcurrentQueries, splitQueriesByInterval, retentionPeriod);
+    }
+
     public Duration rejectOlderThanDuration() {
         return ConfigType.parseDuration(rejectOlderThan);
     }
