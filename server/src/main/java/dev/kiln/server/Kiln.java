@@ -20,6 +20,8 @@ import dev.kiln.common.server.ServerConfig;
 import dev.kiln.distributor.Distributor;
 import dev.kiln.distributor.DistributorConfig;
 import dev.kiln.distributor.IngesterRouter;
+import dev.kiln.distributor.otlp.OtlpConfig;
+import dev.kiln.distributor.otlp.OtlpReceiver;
 import dev.kiln.ingester.Ingester;
 import dev.kiln.ingester.IngesterConfig;
 import dev.kiln.querier.Querier;
@@ -75,6 +77,7 @@ public final class Kiln implements AutoCloseable {
         keys.addAll(ServerConfig.KEYS);
         keys.addAll(StorageConfig.KEYS);
         keys.addAll(DistributorConfig.KEYS);
+        keys.addAll(OtlpConfig.KEYS);
         keys.addAll(IngesterConfig.KEYS);
         keys.addAll(Limits.keys());
         return keys;
@@ -82,6 +85,7 @@ public final class Kiln implements AutoCloseable {
 
     private final KilnServer server;
     private final ServiceManager services;
+    private final OtlpReceiver otlp;
     private final ExecutorService ingestExecutor;
     private final ExecutorService queryExecutor;
 
@@ -107,6 +111,8 @@ public final class Kiln implements AutoCloseable {
         distributor.register(server, ingestExecutor, (jfr, labels, base, ts) -> {
             throw new InvalidInputException("format=jfr is not supported by this build");
         });
+        otlp = new OtlpReceiver(OtlpConfig.from(config), distributor, server.config());
+        otlp.register(server, ingestExecutor);
         Querier querier = new Querier(QuerySources.fixed(List.of(new QuerySources.Source("ingester",
                 BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.INGESTER_SERVICE), null))));
         querier.register(server);
@@ -116,7 +122,7 @@ public final class Kiln implements AutoCloseable {
         server.route(HttpMethod.GET, "/api/v1/status/config", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
                 MediaType.parse("text/yaml; charset=utf-8"), config.toYaml("diff".equals(ctx.queryParam("mode")))));
 
-        List<Service> all = List.of(ingester, distributor, querier, frontend);
+        List<Service> all = List.of(ingester, distributor, otlp, querier, frontend);
         services = new ServiceManager(all);
         server.addReadinessCheck(() -> services.isHealthy() ? null : "components starting: " + services.servicesByState());
     }
@@ -152,6 +158,11 @@ public final class Kiln implements AutoCloseable {
 
     public KilnServer server() {
         return server;
+    }
+
+    /** The dedicated OTLP gRPC port, or -1 when it is disabled. */
+    public int otlpGrpcPort() {
+        return otlp.grpcPort();
     }
 
     @Override

@@ -69,6 +69,7 @@ class SingleProcessIT {
         dataDir = Files.createTempDirectory("kiln-it");
         var config = new ConfigLoader(Kiln.keys()).load(new String[] {
             "-server.http-listen-port=0", "-server.grpc-listen-port=0",
+            "-distributor.receivers.otlp.protocols.grpc.endpoint=127.0.0.1:0",
             "-pyroscopedb.data-path=" + dataDir.resolve("data"),
             "-storage.filesystem.dir=" + dataDir.resolve("storage")}, k -> null);
         kiln = new Kiln(config);
