@@ -22,6 +22,8 @@ import dev.kiln.distributor.DistributorConfig;
 import dev.kiln.distributor.IngesterRouter;
 import dev.kiln.distributor.otlp.OtlpConfig;
 import dev.kiln.distributor.otlp.OtlpReceiver;
+import dev.kiln.distributor.scrape.ScrapeConfig;
+import dev.kiln.distributor.scrape.Scraper;
 import dev.kiln.ingester.Ingester;
 import dev.kiln.ingester.IngesterConfig;
 import dev.kiln.querier.Querier;
@@ -78,6 +80,7 @@ public final class Kiln implements AutoCloseable {
         keys.addAll(StorageConfig.KEYS);
         keys.addAll(DistributorConfig.KEYS);
         keys.addAll(OtlpConfig.KEYS);
+        keys.addAll(ScrapeConfig.KEYS);
         keys.addAll(IngesterConfig.KEYS);
         keys.addAll(Limits.keys());
         return keys;
@@ -86,6 +89,7 @@ public final class Kiln implements AutoCloseable {
     private final KilnServer server;
     private final ServiceManager services;
     private final OtlpReceiver otlp;
+    private final Scraper scraper;
     private final ExecutorService ingestExecutor;
     private final ExecutorService queryExecutor;
 
@@ -113,6 +117,7 @@ public final class Kiln implements AutoCloseable {
         });
         otlp = new OtlpReceiver(OtlpConfig.from(config), distributor, server.config());
         otlp.register(server, ingestExecutor);
+        scraper = new Scraper(ScrapeConfig.targets(config), distributor);
         Querier querier = new Querier(QuerySources.fixed(List.of(new QuerySources.Source("ingester",
                 BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.INGESTER_SERVICE), null))));
         querier.register(server);
@@ -149,10 +154,11 @@ public final class Kiln implements AutoCloseable {
         };
     }
 
-    /** Starts the components (replaying state first), then opens the ports. */
+    /** Starts the components (replaying state first), then opens the ports, then starts scraping. */
     public void start() {
         services.startAsync().awaitHealthy();
         server.start();
+        scraper.startAsync().awaitRunning();
         log.atInfo().addKeyValue("http_port", server.httpPort()).log("kiln started");
     }
 
@@ -167,6 +173,7 @@ public final class Kiln implements AutoCloseable {
 
     @Override
     public void close() {
+        scraper.stopAsync().awaitTerminated();
         server.close();
         try {
             services.stopAsync().awaitStopped(30, TimeUnit.SECONDS);
