@@ -3,6 +3,7 @@ package dev.kiln.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.Message;
+import dev.kiln.common.config.ConfigLoader;
 import dev.kiln.proto.querier.v1.FlameGraph;
 import dev.kiln.proto.querier.v1.SelectMergeStacktracesRequest;
 import dev.kiln.proto.querier.v1.SelectMergeStacktracesResponse;
@@ -13,6 +14,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.zip.GZIPInputStream;
 
@@ -26,6 +30,16 @@ final class KilnClient {
     KilnClient(int httpPort, long nowMs) {
         this.base = "http://127.0.0.1:" + httpPort;
         this.nowMs = nowMs;
+    }
+
+    /** Starts a Kiln on free ports with its state under {@code dir}, plus the given flags. */
+    static Kiln startKiln(Path dir, String... flags) {
+        List<String> args = new ArrayList<>(List.of("-server.http-listen-port=0", "-server.grpc-listen-port=0",
+                "-pyroscopedb.data-path=" + dir.resolve("data"), "-storage.filesystem.dir=" + dir.resolve("storage")));
+        args.addAll(List.of(flags));
+        Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(args.toArray(String[]::new), k -> null));
+        kiln.start();
+        return kiln;
     }
 
     String base() {

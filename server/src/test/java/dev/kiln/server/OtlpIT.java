@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.JsonFormat;
-import dev.kiln.common.config.ConfigLoader;
+import dev.kiln.common.otlp.DictionaryBuilder;
 import dev.kiln.common.testing.FlameGraphAssert;
 import dev.kiln.common.testing.PprofBuilder;
 import dev.kiln.proto.querier.v1.FlameGraph;
@@ -26,19 +26,11 @@ import io.opentelemetry.proto.collector.profiles.v1development.ProfilesServiceGr
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.profiles.v1development.Function;
-import io.opentelemetry.proto.profiles.v1development.KeyValueAndUnit;
-import io.opentelemetry.proto.profiles.v1development.Line;
-import io.opentelemetry.proto.profiles.v1development.Link;
-import io.opentelemetry.proto.profiles.v1development.Location;
-import io.opentelemetry.proto.profiles.v1development.Mapping;
 import io.opentelemetry.proto.profiles.v1development.Profile;
 import io.opentelemetry.proto.profiles.v1development.ProfilesDictionary;
 import io.opentelemetry.proto.profiles.v1development.ResourceProfiles;
 import io.opentelemetry.proto.profiles.v1development.Sample;
 import io.opentelemetry.proto.profiles.v1development.ScopeProfiles;
-import io.opentelemetry.proto.profiles.v1development.Stack;
-import io.opentelemetry.proto.profiles.v1development.ValueType;
 import io.opentelemetry.proto.resource.v1.Resource;
 import java.io.IOException;
 import java.net.URI;
@@ -46,7 +38,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.Map;
@@ -76,12 +67,8 @@ class OtlpIT {
 
     @BeforeAll
     static void start() throws IOException {
-        Path dir = Files.createTempDirectory("kiln-otlp-it");
-        kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(new String[] {
-            "-server.http-listen-port=0", "-server.grpc-listen-port=0",
-            "-distributor.receivers.otlp.protocols.grpc.endpoint=127.0.0.1:0",
-            "-pyroscopedb.data-path=" + dir.resolve("data"), "-storage.filesystem.dir=" + dir.resolve("storage")}, k -> null));
-        kiln.start();
+        kiln = KilnClient.startKiln(Files.createTempDirectory("kiln-otlp-it"),
+                "-distributor.receivers.otlp.protocols.grpc.endpoint=127.0.0.1:0");
         client = new KilnClient(kiln.server().httpPort(), NOW_MS);
     }
 
@@ -96,11 +83,11 @@ class OtlpIT {
      * scope and sample attributes.
      */
     static ExportProfilesServiceRequest cpuRequest(String service) {
-        Dictionary d = new Dictionary();
-        int main = d.location("main");
-        int work = d.location("work");
-        int hash = d.location("hash");
-        int idle = d.location("idle");
+        DictionaryBuilder d = new DictionaryBuilder();
+        int main = d.location(0, 0, d.function("main", "main.go"), 1);
+        int work = d.location(0, 0, d.function("work", "work.go"), 1);
+        int hash = d.location(0, 0, d.function("hash", "hash.go"), 1);
+        int idle = d.location(0, 0, d.function("idle", "idle.go"), 1);
         int thread = d.attribute("thread.name", "worker-1");
         Profile profile = Profile.newBuilder()
                 .setSampleType(d.valueType("samples", "count"))
@@ -116,8 +103,8 @@ class OtlpIT {
                 .addSamples(Sample.newBuilder().setStackIndex(d.stack(idle, main)).addValues(1))
                 .build();
         Resource resource = Resource.newBuilder()
-                .addAttributes(keyValue("service.name", service))
-                .addAttributes(keyValue("deployment.environment", "it"))
+                .addAttributes(DictionaryBuilder.keyValue("service.name", service))
+                .addAttributes(DictionaryBuilder.keyValue("deployment.environment", "it"))
                 .addAttributes(KeyValue.newBuilder().setKey("process.pid").setValue(AnyValue.newBuilder().setIntValue(4242)))
                 .build();
         return ExportProfilesServiceRequest.newBuilder()
@@ -125,7 +112,7 @@ class OtlpIT {
                 .addResourceProfiles(ResourceProfiles.newBuilder().setResource(resource)
                         .addScopeProfiles(ScopeProfiles.newBuilder()
                                 .setScope(InstrumentationScope.newBuilder().setName("otel-ebpf-profiler").setVersion("0.3.0")
-                                        .addAttributes(keyValue("profiler.mode", "ebpf")))
+                                        .addAttributes(DictionaryBuilder.keyValue("profiler.mode", "ebpf")))
                                 .addProfiles(profile)))
                 .build();
     }
@@ -133,10 +120,6 @@ class OtlpIT {
     /** 10 ms per sample. */
     static final Map<String, Long> EXPECTED_SELF = Map.of("main;work;hash", 30_000_000L, "main;work", 20_000_000L,
             "main;idle", 10_000_000L);
-
-    static KeyValue keyValue(String key, String value) {
-        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
-    }
 
     void assertStored(String service) throws Exception {
         assertEquals(EXPECTED_SELF, FlameGraphAssert.selfByPath(client.flameGraph(CPU, KilnClient.sel(service))));
@@ -268,62 +251,6 @@ class OtlpIT {
                     .export(ExportProfilesServiceRequest.getDefaultInstance());
         } finally {
             ch.shutdownNow();
-        }
-    }
-
-    /** An OTLP dictionary built as agents build it: index 0 of every table is the zero value. */
-    static final class Dictionary {
-        private final ProfilesDictionary.Builder tables = ProfilesDictionary.newBuilder();
-        private final Map<String, Integer> strings = new java.util.HashMap<>();
-
-        Dictionary() {
-            string("");
-            tables.addMappingTable(Mapping.getDefaultInstance()).addLocationTable(Location.getDefaultInstance())
-                    .addFunctionTable(Function.getDefaultInstance()).addLinkTable(Link.getDefaultInstance())
-                    .addAttributeTable(KeyValueAndUnit.getDefaultInstance()).addStackTable(Stack.getDefaultInstance());
-        }
-
-        int string(String s) {
-            return strings.computeIfAbsent(s, k -> {
-                tables.addStringTable(k);
-                return tables.getStringTableCount() - 1;
-            });
-        }
-
-        ValueType valueType(String type, String unit) {
-            return ValueType.newBuilder().setTypeStrindex(string(type)).setUnitStrindex(string(unit)).build();
-        }
-
-        int location(String function) {
-            tables.addFunctionTable(Function.newBuilder().setNameStrindex(string(function)).setFilenameStrindex(string(function + ".go")));
-            tables.addLocationTable(Location.newBuilder()
-                    .addLines(Line.newBuilder().setFunctionIndex(tables.getFunctionTableCount() - 1).setLine(1)));
-            return tables.getLocationTableCount() - 1;
-        }
-
-        /** Leaf first, as OTLP orders stacks. */
-        int stack(int... locations) {
-            Stack.Builder s = Stack.newBuilder();
-            for (int l : locations) {
-                s.addLocationIndices(l);
-            }
-            tables.addStackTable(s);
-            return tables.getStackTableCount() - 1;
-        }
-
-        int attribute(String key, String value) {
-            tables.addAttributeTable(KeyValueAndUnit.newBuilder().setKeyStrindex(string(key))
-                    .setValue(AnyValue.newBuilder().setStringValue(value)));
-            return tables.getAttributeTableCount() - 1;
-        }
-
-        int link(byte[] trace, byte[] span) {
-            tables.addLinkTable(Link.newBuilder().setTraceId(ByteString.copyFrom(trace)).setSpanId(ByteString.copyFrom(span)));
-            return tables.getLinkTableCount() - 1;
-        }
-
-        ProfilesDictionary build() {
-            return tables.build();
         }
     }
 }

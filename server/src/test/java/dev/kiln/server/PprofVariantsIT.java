@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.kiln.common.config.ConfigLoader;
 import dev.kiln.common.testing.FlameGraphAssert;
 import dev.kiln.common.testing.PprofBuilder;
 import dev.kiln.proto.push.v1.PushRequest;
@@ -75,11 +74,7 @@ class PprofVariantsIT {
                     profiles:
                       mutex: {enabled: false}
                 """.formatted(JOB, target));
-        kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(new String[] {
-            "-config.file=" + yaml, "-server.http-listen-port=0", "-server.grpc-listen-port=0",
-            "-distributor.receivers.otlp.protocols.grpc.endpoint=",
-            "-pyroscopedb.data-path=" + dir.resolve("data"), "-storage.filesystem.dir=" + dir.resolve("storage")}, k -> null));
-        kiln.start();
+        kiln = KilnClient.startKiln(dir, "-config.file=" + yaml, "-distributor.receivers.otlp.protocols.grpc.endpoint=");
         client = new KilnClient(kiln.server().httpPort(), NOW_MS);
     }
 
