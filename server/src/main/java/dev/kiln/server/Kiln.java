@@ -127,7 +127,7 @@ public final class Kiln implements AutoCloseable {
         server.route(HttpMethod.GET, "/api/v1/status/config", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
                 MediaType.parse("text/yaml; charset=utf-8"), config.toYaml("diff".equals(ctx.queryParam("mode")))));
 
-        List<Service> all = List.of(ingester, distributor, otlp, querier, frontend);
+        List<Service> all = List.of(ingester, distributor, querier, frontend);
         services = new ServiceManager(all);
         server.addReadinessCheck(() -> services.isHealthy() ? null : "components starting: " + services.servicesByState());
     }
@@ -154,10 +154,14 @@ public final class Kiln implements AutoCloseable {
         };
     }
 
-    /** Starts the components (replaying state first), then opens the ports, then starts scraping. */
+    /**
+     * Starts the components (replaying state first), then opens the ports; the OTLP port and the
+     * scraper come last because both push through the in-process channel the server opens.
+     */
     public void start() {
         services.startAsync().awaitHealthy();
         server.start();
+        otlp.startAsync().awaitRunning();
         scraper.startAsync().awaitRunning();
         log.atInfo().addKeyValue("http_port", server.httpPort()).log("kiln started");
     }
@@ -174,6 +178,7 @@ public final class Kiln implements AutoCloseable {
     @Override
     public void close() {
         scraper.stopAsync().awaitTerminated();
+        otlp.stopAsync().awaitTerminated();
         server.close();
         try {
             services.stopAsync().awaitStopped(30, TimeUnit.SECONDS);

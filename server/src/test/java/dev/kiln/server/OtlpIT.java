@@ -242,7 +242,7 @@ class OtlpIT {
     }
 
     @Test
-    void tenantHeaderIsNotNeededWithMultitenancyOff() {
+    void anExportWithoutProfilesSucceedsOnTheOtlpPortWhateverTheTenantHeader() {
         ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", kiln.otlpGrpcPort()).usePlaintext().build();
         try {
             Metadata md = new Metadata();

@@ -11,6 +11,8 @@ import dev.kiln.common.testing.PprofBuilder;
 import dev.kiln.proto.push.v1.PushRequest;
 import dev.kiln.proto.push.v1.RawProfileSeries;
 import dev.kiln.proto.push.v1.RawSample;
+import dev.kiln.proto.querier.v1.SelectMergeStacktracesRequest;
+import dev.kiln.proto.querier.v1.SelectMergeStacktracesResponse;
 import dev.kiln.proto.querier.v1.SeriesRequest;
 import dev.kiln.proto.querier.v1.SeriesResponse;
 import dev.kiln.proto.types.v1.LabelPair;
@@ -35,10 +37,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * pprof variants and pull mode (issue 5, acceptance 4 and 6): cumulative memory profiles become
- * deltas, agent-specific uploads (speedscope, py-spy) look as in Pyroscope, legacy binary formats
- * are refused by name, and a scrape job pulls pprof from a test HTTP server into the configured
- * labels.
+ * pprof variants and pull mode (issue 5, acceptance 4, 5 and 6): cumulative memory profiles become
+ * deltas, span profiles filter by span id and span name, agent-specific uploads (speedscope,
+ * py-spy) look as in Pyroscope, legacy binary formats are refused by name, and a scrape job pulls
+ * pprof from a test HTTP server into the configured labels.
  */
 class PprofVariantsIT {
     static final String CPU = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
@@ -163,6 +165,28 @@ class PprofVariantsIT {
                 .addLabels(LabelPair.newBuilder().setName("__name__").setValue(name))
                 .addLabels(LabelPair.newBuilder().setName("service_name").setValue(app))
                 .addSamples(RawSample.newBuilder().setRawProfile(ByteString.copyFrom(pprof)))).build());
+    }
+
+    // ---------------------------------------------------------------- traces to profiles (Go SDK span profiles)
+
+    @Test
+    void spanIdsFilterBySelectorAndSpanNamesAreOrdinaryLabels() throws Exception {
+        String app = KilnClient.unique("spans");
+        byte[] pprof = PprofBuilder.cpu().timeNanos(NOW_MS * 1_000_000L)
+                .labels("span_id", "00000000000000a1", "span_name", "GET /checkout").stack(40_000_000, "main", "checkout")
+                .labels("span_id", "00000000000000b2", "span_name", "GET /cart").stack(20_000_000, "main", "cart")
+                .stack(10_000_000, "main", "idle").bytes();
+        push(app, "process_cpu", pprof);
+
+        assertEquals(Map.of("main;checkout", 40_000_000L), FlameGraphAssert.selfByPath(
+                client.flameGraph(CPU, "{service_name=\"" + app + "\", span_name=\"GET /checkout\"}")));
+        var bySpan = SelectMergeStacktracesResponse.parseFrom(client.connectProto(
+                "querier.v1.QuerierService/SelectMergeStacktraces", SelectMergeStacktracesRequest.newBuilder()
+                        .setProfileTypeID(CPU).setLabelSelector(KilnClient.sel(app)).addSpanSelector("00000000000000b2")
+                        .setStart(NOW_MS - 60_000).setEnd(NOW_MS + 60_000).build()));
+        assertEquals(Map.of("main;cart", 20_000_000L), FlameGraphAssert.selfByPath(bySpan.getFlamegraph()));
+        assertEquals(Map.of("main;checkout", 40_000_000L, "main;cart", 20_000_000L, "main;idle", 10_000_000L),
+                FlameGraphAssert.selfByPath(client.flameGraph(CPU, KilnClient.sel(app))));
     }
 
     // ---------------------------------------------------------------- /ingest variants
