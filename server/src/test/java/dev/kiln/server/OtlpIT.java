@@ -68,7 +68,7 @@ class OtlpIT {
     @BeforeAll
     static void start() throws IOException {
         kiln = KilnClient.startKiln(Files.createTempDirectory("kiln-otlp-it"),
-                "-distributor.receivers.otlp.protocols.grpc.endpoint=127.0.0.1:0");
+                "-distributor.receivers.otlp.protocols.grpc.endpoint=127.0.0.1:0", "-server.http-max-request-bytes=1MiB");
         client = new KilnClient(kiln.server().httpPort(), NOW_MS);
     }
 
@@ -204,6 +204,10 @@ class OtlpIT {
         StatusRuntimeException grpc = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
                 () -> export(kiln.otlpGrpcPort(), outOfRange));
         assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, grpc.getStatus().getCode());
+
+        HttpResponse<byte[]> bomb = postOtlp("application/x-protobuf", "gzip", PprofBuilder.gzip(new byte[2 << 20]));
+        assertEquals(413, bomb.statusCode(), "2 MiB once decompressed, over the 1 MiB body limit");
+        assertTrue(new String(bomb.body()).contains("server.http_max_request_bytes"), new String(bomb.body()));
 
         HttpResponse<byte[]> empty = postOtlp("application/x-protobuf", null, new byte[0]);
         assertEquals(200, empty.statusCode(), "an export without profiles is a success");
