@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * the Go, Java, Node, .NET and older Python/Ruby agents. Formats: pprof (multipart {@code profile}
  * part or raw body with {@code format=pprof}, with {@link SpyFixes} for some agents), JFR
  * ({@code format=jfr}), folded (the default), {@code lines} and {@code speedscope}; Pyroscope
- * 0.x's binary {@code trie} and {@code tree} are rejected with a 400 naming the format. Responses: 200 empty on success, 400 for bad parameters, 422 for profiles that
- * cannot be converted, 429 when a limit is hit, 503 when ingesters are unavailable; errors are
+ * 0.x's binary {@code trie} and {@code tree} are rejected with a 400 naming the format.
+ * Responses: 200 empty on success, 400 for bad parameters, 422 for profiles that cannot be
+ * converted, 429 when a limit is hit, 503 when ingesters are unavailable; errors are
  * {@code {"code","message"}} JSON.
  */
 public final class IngestHandler implements HttpService {
