@@ -22,6 +22,10 @@ import dev.kiln.distributor.Distributor;
 import dev.kiln.distributor.DistributorConfig;
 import dev.kiln.distributor.IngesterRouter;
 import dev.kiln.distributor.ingest.JfrUploads;
+import dev.kiln.distributor.otlp.OtlpConfig;
+import dev.kiln.distributor.otlp.OtlpReceiver;
+import dev.kiln.distributor.scrape.ScrapeConfig;
+import dev.kiln.distributor.scrape.Scraper;
 import dev.kiln.ingester.Ingester;
 import dev.kiln.ingester.IngesterConfig;
 import dev.kiln.querier.Querier;
@@ -82,6 +86,8 @@ public final class Kiln implements AutoCloseable {
         keys.addAll(ServerConfig.KEYS);
         keys.addAll(StorageConfig.KEYS);
         keys.addAll(DistributorConfig.KEYS);
+        keys.addAll(OtlpConfig.KEYS);
+        keys.addAll(ScrapeConfig.KEYS);
         keys.addAll(IngesterConfig.KEYS);
         keys.addAll(QueryFrontendConfig.KEYS);
         keys.addAll(StoreGatewayConfig.KEYS);
@@ -92,6 +98,8 @@ public final class Kiln implements AutoCloseable {
 
     private final KilnServer server;
     private final ServiceManager services;
+    private final OtlpReceiver otlp;
+    private final Scraper scraper;
     private final ExecutorService ingestExecutor;
     private final ExecutorService queryExecutor;
     private final ObjectStore store;
@@ -116,6 +124,9 @@ public final class Kiln implements AutoCloseable {
         Distributor distributor = new Distributor(DistributorConfig.from(config),
                 IngesterRouter.single("local", server.inProcessChannel()), limits, registry);
         distributor.register(server, ingestExecutor, new JfrUploads(Limits.from(config).maxProfileSizeBytes()));
+        otlp = new OtlpReceiver(OtlpConfig.from(config), distributor, server.config());
+        otlp.register(server, ingestExecutor);
+        scraper = new Scraper(ScrapeConfig.targets(config), distributor);
         StoreGateway storeGateway = new StoreGateway(StoreGatewayConfig.from(config), store, registry, queryExecutor);
         storeGateway.register(server);
         Querier querier = new Querier(QuerySources.split(
@@ -158,10 +169,15 @@ public final class Kiln implements AutoCloseable {
         };
     }
 
-    /** Starts the components (replaying state first), then opens the ports. */
+    /**
+     * Starts the components (replaying state first), then opens the ports; the OTLP port and the
+     * scraper come last because both push through the in-process channel the server opens.
+     */
     public void start() {
         services.startAsync().awaitHealthy();
         server.start();
+        otlp.startAsync().awaitRunning();
+        scraper.startAsync().awaitRunning();
         log.atInfo().addKeyValue("http_port", server.httpPort()).log("kiln started");
     }
 
@@ -169,8 +185,15 @@ public final class Kiln implements AutoCloseable {
         return server;
     }
 
+    /** The dedicated OTLP gRPC port, or -1 when it is disabled. */
+    public int otlpGrpcPort() {
+        return otlp.grpcPort();
+    }
+
     @Override
     public void close() {
+        scraper.stopAsync().awaitTerminated();
+        otlp.stopAsync().awaitTerminated();
         server.close();
         try {
             services.stopAsync().awaitStopped(30, TimeUnit.SECONDS);

@@ -87,7 +87,14 @@ public final class Gzip {
     }
 
     private static InvalidInputException tooLarge(String what, long maxBytes, String limitKey) {
-        return new InvalidInputException(what + " exceeds the size limit of " + maxBytes
+        return new TooLargeException(what + " exceeds the size limit of " + maxBytes
                 + " bytes after decompression (" + limitKey + ")");
+    }
+
+    /** Input over its size limit, so HTTP endpoints that must can answer 413 rather than 400. */
+    public static final class TooLargeException extends InvalidInputException {
+        TooLargeException(String message) {
+            super(message);
+        }
     }
 }

@@ -10,6 +10,8 @@ public final class LabelNames {
     public static final String PERIOD_UNIT = "__period_unit__";
     public static final String DELTA = "__delta__";
     public static final String OTEL = "__otel__";
+    /** The {@code __name__} a client sent when ingestion relabeling replaced it (e.g. {@code godeltaprof_memory}). */
+    public static final String NAME_REPLACED = "__name_replaced__";
     public static final String SESSION_ID = "__session_id__";
     public static final String SERVICE_NAME = "service_name";
     public static final String APP_NAME = "app_name";

@@ -3,11 +3,11 @@ package dev.kiln.common.otlp;
 /**
  * Settings of the OTLP profiles receiver.
  *
- * @param sampleRate          {@code otlp.sample_rate}, default {@code 1.0}: the fraction of OTLP
+ * @param sampleRate          {@code distributor.receivers.otlp.sample_rate}, default {@code 1.0}: the fraction of OTLP
  *                            profiles kept, in [0, 1]. The decision is a function of the profile
  *                            id, so every replica that sees the same profile decides the same way.
  *                            {@code 1.0} keeps everything, {@code 0.0} drops everything.
- * @param maxOutputReferences {@code otlp.max_output_references}, default {@code 10_000_000}: the
+ * @param maxOutputReferences {@code distributor.receivers.otlp.max_output_references}, default {@code 10_000_000}: the
  *                            most stack-frame references, sample labels and series labels that the
  *                            pprof profiles converted from one request may hold together. OTLP
  *                            shares stacks and attributes through its dictionary, so a small
@@ -21,11 +21,11 @@ public record OtlpReceiverConfig(double sampleRate, long maxOutputReferences) {
 
     public OtlpReceiverConfig {
         if (!(sampleRate >= 0.0 && sampleRate <= 1.0)) {
-            throw new IllegalArgumentException("otlp.sample_rate must be in [0, 1], got " + sampleRate);
+            throw new IllegalArgumentException("distributor.receivers.otlp.sample_rate must be in [0, 1], got " + sampleRate);
         }
         if (maxOutputReferences <= 0) {
             throw new IllegalArgumentException(
-                    "otlp.max_output_references must be positive, got " + maxOutputReferences);
+                    "distributor.receivers.otlp.max_output_references must be positive, got " + maxOutputReferences);
         }
     }
 

@@ -17,12 +17,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Builds an OTLP dictionary the way agents do: zero value first in every table, strings interned. */
-final class DictionaryBuilder {
+public final class DictionaryBuilder {
 
     private final ProfilesDictionary.Builder tables = ProfilesDictionary.newBuilder();
     private final Map<String, Integer> strings = new HashMap<>();
 
-    DictionaryBuilder() {
+    public DictionaryBuilder() {
         string("");
         tables.addMappingTable(Mapping.getDefaultInstance())
                 .addLocationTable(Location.getDefaultInstance())
@@ -32,25 +32,25 @@ final class DictionaryBuilder {
                 .addStackTable(Stack.getDefaultInstance());
     }
 
-    int string(String value) {
+    public int string(String value) {
         return strings.computeIfAbsent(value, v -> {
             tables.addStringTable(v);
             return tables.getStringTableCount() - 1;
         });
     }
 
-    ValueType valueType(String type, String unit) {
+    public ValueType valueType(String type, String unit) {
         return ValueType.newBuilder().setTypeStrindex(string(type)).setUnitStrindex(string(unit)).build();
     }
 
-    int function(String name, String filename) {
+    public int function(String name, String filename) {
         tables.addFunctionTable(Function.newBuilder()
                 .setNameStrindex(string(name))
                 .setFilenameStrindex(string(filename)));
         return tables.getFunctionTableCount() - 1;
     }
 
-    int mapping(String filename, long start, long limit, int... attributes) {
+    public int mapping(String filename, long start, long limit, int... attributes) {
         Mapping.Builder mapping = Mapping.newBuilder()
                 .setFilenameStrindex(string(filename))
                 .setMemoryStart(start)
@@ -63,7 +63,7 @@ final class DictionaryBuilder {
     }
 
     /** A location whose lines are given as (function index, line number) pairs, innermost first. */
-    int location(int mapping, long address, long... functionAndLine) {
+    public int location(int mapping, long address, long... functionAndLine) {
         Location.Builder location = Location.newBuilder().setMappingIndex(mapping).setAddress(address);
         for (int i = 0; i < functionAndLine.length; i += 2) {
             location.addLines(Line.newBuilder()
@@ -74,7 +74,7 @@ final class DictionaryBuilder {
         return tables.getLocationTableCount() - 1;
     }
 
-    int kernelLocation(int mapping, long address) {
+    public int kernelLocation(int mapping, long address) {
         tables.addLocationTable(Location.newBuilder()
                 .setMappingIndex(mapping)
                 .setAddress(address)
@@ -83,7 +83,7 @@ final class DictionaryBuilder {
     }
 
     /** A stack given leaf first, as OTLP orders it. */
-    int stack(int... locations) {
+    public int stack(int... locations) {
         Stack.Builder stack = Stack.newBuilder();
         for (int location : locations) {
             stack.addLocationIndices(location);
@@ -92,31 +92,31 @@ final class DictionaryBuilder {
         return tables.getStackTableCount() - 1;
     }
 
-    int attribute(String key, String value) {
+    public int attribute(String key, String value) {
         return attribute(key, AnyValue.newBuilder().setStringValue(value).build());
     }
 
-    int attribute(String key, AnyValue value) {
+    public int attribute(String key, AnyValue value) {
         tables.addAttributeTable(KeyValueAndUnit.newBuilder().setKeyStrindex(string(key)).setValue(value));
         return tables.getAttributeTableCount() - 1;
     }
 
-    int link(byte[] traceId, byte[] spanId) {
+    public int link(byte[] traceId, byte[] spanId) {
         tables.addLinkTable(Link.newBuilder()
                 .setTraceId(ByteString.copyFrom(traceId))
                 .setSpanId(ByteString.copyFrom(spanId)));
         return tables.getLinkTableCount() - 1;
     }
 
-    ProfilesDictionary build() {
+    public ProfilesDictionary build() {
         return tables.build();
     }
 
-    static KeyValue keyValue(String key, String value) {
+    public static KeyValue keyValue(String key, String value) {
         return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
     }
 
-    static KeyValue keyValue(String key, AnyValue value) {
+    public static KeyValue keyValue(String key, AnyValue value) {
         return KeyValue.newBuilder().setKey(key).setValue(value).build();
     }
 }

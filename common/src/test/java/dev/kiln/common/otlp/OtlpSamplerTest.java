@@ -122,9 +122,9 @@ class OtlpSamplerTest {
 
     @Test
     void rateOutsideZeroToOneIsRejected() {
-        assertEquals("otlp.sample_rate must be in [0, 1], got 1.5",
+        assertEquals("distributor.receivers.otlp.sample_rate must be in [0, 1], got 1.5",
                 assertThrows(IllegalArgumentException.class, () -> sampler(1.5)).getMessage());
-        assertEquals("otlp.sample_rate must be in [0, 1], got NaN",
+        assertEquals("distributor.receivers.otlp.sample_rate must be in [0, 1], got NaN",
                 assertThrows(IllegalArgumentException.class, () -> sampler(Double.NaN)).getMessage());
     }
 }

@@ -20,6 +20,7 @@ import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.KilnException;
 import dev.kiln.common.model.AtTime;
 import dev.kiln.common.model.LabelNames;
+import dev.kiln.common.pprof.ProfileBuilder;
 import dev.kiln.common.server.ConnectService;
 import dev.kiln.common.server.GrpcErrors;
 import dev.kiln.common.tenant.Tenants;
@@ -30,8 +31,11 @@ import dev.kiln.proto.ingester.v1.RawProfile;
 import dev.kiln.proto.types.v1.LabelPair;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -40,9 +44,11 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /ingest} (and {@code /pyroscope/ingest}): Pyroscope's legacy ingest API, used by
  * the Go, Java, Node, .NET and older Python/Ruby agents. Formats: pprof (multipart {@code profile}
- * part or raw body with {@code format=pprof}), JFR ({@code format=jfr}), folded (the default) and
- * {@code lines}. Responses: 200 empty on success, 400 for bad parameters, 422 for profiles that
- * cannot be converted, 429 when a limit is hit, 503 when ingesters are unavailable; errors are
+ * part or raw body with {@code format=pprof}, with {@link SpyFixes} for some agents), JFR
+ * ({@code format=jfr}), folded (the default), {@code lines} and {@code speedscope}; Pyroscope
+ * 0.x's binary {@code trie} and {@code tree} are rejected with a 400 naming the format.
+ * Responses: 200 empty on success, 400 for bad parameters, 422 for profiles that cannot be
+ * converted, 429 when a limit is hit, 503 when ingesters are unavailable; errors are
  * {@code {"code","message"}} JSON.
  */
 public final class IngestHandler implements HttpService {
@@ -153,21 +159,23 @@ public final class IngestHandler implements HttpService {
         String spy = params.get("spyName", "");
         int sampleRate = sampleRate(params.get("sampleRate"));
         return switch (format) {
-            case "pprof" -> List.of(pprofSeries(app, spy, body(parts, "", "request body"), from, Map.of()));
+            case "pprof" -> List.of(pprofSeries(app, spy, body(parts, "", "request body"), from, Map.of(), Set.of()));
             case "jfr" -> {
                 byte[] jfrBytes = multipart ? required(parts, "jfr", "jfr field is required") : body(parts, "", "request body");
                 Map<String, String> base = binaryLabels(app, spy);
                 yield jfr.convert(jfrBytes, multipart ? parts.get("labels") : null, base, from);
             }
             case "trie", "tree" -> throw new IngestParamException("format '" + format
-                    + "' (Pyroscope 0.x binary format) is not supported: send pprof, jfr, folded or lines");
+                    + "' (Pyroscope 0.x binary format) is not supported: send pprof, jfr, folded, lines or speedscope");
+            case "speedscope" -> speedscopeSeries(app, spy, body(parts, "", "request body"), sampleRate, from);
             case "", "folded", "groups", "lines" -> {
                 if (multipart && format.isEmpty()) {
                     yield List.of(multipartPprof(app, spy, parts, from));
                 }
                 yield textSeries(app, spy, body(parts, "", "request body"), format.equals("lines"), sampleRate, from);
             }
-            default -> throw new IngestParamException("unknown format '" + format + "': supported formats are pprof, jfr, folded (default), lines");
+            default -> throw new IngestParamException("unknown format '" + format
+                    + "': supported formats are pprof, jfr, folded (default), lines, speedscope");
         };
     }
 
@@ -206,11 +214,13 @@ public final class IngestHandler implements HttpService {
             throw new IngestParamException("unsupported client version. Please update github.com/grafana/pyroscope-go to the latest version");
         }
         Map<String, String> display = new HashMap<>();
+        Set<String> configured = new HashSet<>();
         byte[] cfg = parts.get("sample_type_config");
         if (cfg != null && cfg.length > 0) {
             try {
                 JsonNode root = JSON.readTree(cfg);
                 root.fields().forEachRemaining(e -> {
+                    configured.add(e.getKey());
                     JsonNode d = e.getValue().get("display-name");
                     if (d != null && d.isTextual()) {
                         display.put(e.getKey(), d.asText());
@@ -220,12 +230,12 @@ public final class IngestHandler implements HttpService {
                 throw new IngestParamException("invalid sample_type_config: " + e.getMessage().split("\n")[0]);
             }
         }
-        return pprofSeries(app, spy, profile, from, display);
+        return pprofSeries(app, spy, profile, from, display, configured);
     }
 
     /** Labels of binary (pprof, JFR) uploads: service_name = the application name as given. */
     private static Map<String, String> binaryLabels(AppName app, String spy) {
-        Map<String, String> labels = new java.util.LinkedHashMap<>();
+        Map<String, String> labels = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : app.labels().entrySet()) {
             if (!LabelNames.isPrivate(e.getKey()) || e.getKey().equals(LabelNames.SESSION_ID)) {
                 labels.put(e.getKey(), e.getValue());
@@ -243,8 +253,9 @@ public final class IngestHandler implements HttpService {
         return labels;
     }
 
-    private static ProfileSeries pprofSeries(AppName app, String spy, byte[] pprof, long from, Map<String, String> display) {
-        return series(binaryLabels(app, spy), pprof, from, display);
+    private static ProfileSeries pprofSeries(AppName app, String spy, byte[] pprof, long from, Map<String, String> display,
+            Set<String> sampleTypeConfigKeys) {
+        return series(binaryLabels(app, spy), SpyFixes.apply(pprof, spy, sampleTypeConfigKeys), from, display);
     }
 
     /** A series from labels and one pprof payload. */
@@ -262,37 +273,89 @@ public final class IngestHandler implements HttpService {
         if (app.labels().containsKey(LabelNames.PROFILE_ID)) {
             return List.of(); // Pyroscope drops text profiles tagged with a profile id
         }
-        String name = app.name();
-        int dot = name.lastIndexOf('.');
-        String appName = dot < 0 ? name : name.substring(0, dot);
-        String suffix = dot < 0 ? "cpu" : name.substring(dot + 1);
-        TextProfiles.Kind kind;
-        try {
-            kind = TextProfiles.kind(suffix);
-        } catch (InvalidInputException e) {
-            throw new IngestParamException(e.getMessage());
-        }
-        var profile = TextProfiles.parse(body, lines, kind, sampleRate);
+        TextTarget target = textTarget(app.name());
+        var profile = TextProfiles.parse(body, lines, target.kind, sampleRate);
         if (profile.sampleCount() == 0) {
             return List.of();
         }
-        Map<String, String> labels = new java.util.LinkedHashMap<>();
+        return List.of(series(textLabels(app, target, spy), profile.timeNanos(from).build().toByteArray(), from, Map.of()));
+    }
+
+    /**
+     * Speedscope files: one series per (merged) profile, labelled {@code profile_name}. With several
+     * profiles, each one's unit is appended to the application name as its kind suffix
+     * ({@code app.seconds} is wall time, {@code app.bytes} memory), as Pyroscope does. Time units
+     * are converted to nanoseconds exactly; unit {@code none} counts samples at {@code sampleRate}.
+     */
+    private List<ProfileSeries> speedscopeSeries(AppName app, String spy, byte[] body, int sampleRate, long from) {
+        if (app.labels().containsKey(LabelNames.PROFILE_ID)) {
+            return List.of();
+        }
+        List<Speedscope.Parsed> profiles = Speedscope.parse(body);
+        List<ProfileSeries> out = new ArrayList<>();
+        long period = 1_000_000_000L / (sampleRate > 0 ? sampleRate : 100);
+        for (Speedscope.Parsed p : profiles) {
+            TextTarget target = textTarget(profiles.size() > 1 ? app.name() + "." + p.unit() : app.name());
+            long unitNanos = Speedscope.unitNanos(p.unit(), p.name());
+            ProfileBuilder b = new ProfileBuilder();
+            double scale = 1;
+            if (target.kind.timeBased()) {
+                if (p.unit().equals("bytes")) {
+                    throw new IngestParamException("speedscope profile '" + p.name() + "' is in bytes but the name asks for a "
+                            + target.kind.name() + " profile: use a .bytes suffix or several profiles");
+                }
+                scale = unitNanos > 0 ? unitNanos : period;
+                b.sampleType(target.kind.sampleType(), "nanoseconds").periodType("cpu", "nanoseconds").period(period);
+            } else {
+                b.sampleType(target.kind.sampleType(), target.kind.sampleUnit());
+            }
+            for (Speedscope.WeightedStack st : p.stacks()) {
+                long v = Math.round(st.weight() * scale);
+                if (v > 0 && !st.rootFirst().isEmpty()) {
+                    b.add(st.rootFirst(), v);
+                }
+            }
+            if (b.sampleCount() == 0) {
+                continue;
+            }
+            Map<String, String> labels = textLabels(app, target, spy);
+            labels.put("profile_name", p.name());
+            out.add(series(labels, b.timeNanos(from).build().toByteArray(), from, Map.of()));
+        }
+        return out;
+    }
+
+    /** The application name without its kind suffix, and the kind (cpu when there is no suffix). */
+    private record TextTarget(String appName, TextProfiles.Kind kind) {}
+
+    private static TextTarget textTarget(String name) {
+        int dot = name.lastIndexOf('.');
+        try {
+            return new TextTarget(dot < 0 ? name : name.substring(0, dot), TextProfiles.kind(dot < 0 ? "cpu" : name.substring(dot + 1)));
+        } catch (InvalidInputException e) {
+            throw new IngestParamException(e.getMessage());
+        }
+    }
+
+    /** Series labels of text-like uploads, as Pyroscope's ingest adapter sets them. */
+    private static Map<String, String> textLabels(AppName app, TextTarget target, String spy) {
+        Map<String, String> labels = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : app.labels().entrySet()) {
             if (!LabelNames.isPrivate(e.getKey()) || e.getKey().equals(LabelNames.SESSION_ID)) {
                 labels.put(e.getKey(), e.getValue());
             }
         }
-        labels.put(LabelNames.NAME, kind.name());
+        labels.put(LabelNames.NAME, target.kind.name());
         labels.put(LabelNames.DELTA, "false");
         if (!spy.isEmpty()) {
             labels.put(LabelNames.SPY, spy);
         }
         if (labels.containsKey(LabelNames.SERVICE_NAME)) {
-            labels.put(LabelNames.APP_NAME, appName);
+            labels.put(LabelNames.APP_NAME, target.appName);
         } else {
-            labels.put(LabelNames.SERVICE_NAME, appName);
+            labels.put(LabelNames.SERVICE_NAME, target.appName);
         }
-        return List.of(series(labels, profile.timeNanos(from).build().toByteArray(), from, Map.of()));
+        return labels;
     }
 
     private static HttpResponse error(int status, ErrorCode code, String message) {

@@ -21,8 +21,14 @@ import java.util.Map;
  * the write-ahead log has recorded the push.
  */
 public final class DecodedProfile {
-    /** One stored series of this profile: its labels, sample type and samples (null = all). */
-    record Part(Labels labels, int sampleType, int[] samples) {}
+    private static final String GODELTAPROF_PREFIX = "godeltaprof_";
+
+    /**
+     * One stored series of this profile: its labels, sample type and samples (null = all).
+     * {@code cumulative} parts hold running totals that the head turns into deltas
+     * ({@link CumulativeDeltas}).
+     */
+    record Part(Labels labels, int sampleType, int[] samples, boolean cumulative) {}
 
     final PprofData pprof;
     final PprofRefs refs;
@@ -31,13 +37,12 @@ public final class DecodedProfile {
     final List<Part> parts;
     /** Per sample, the span id (0 = none). Null when no sample carries one. */
     final long[] sampleSpans;
-    final boolean delta;
     final int decompressedBytes;
     /** Deeper stacks keep their leaf-most frames (limits.max_profile_stacktrace_depth). */
     final int maxStackDepth;
 
     private DecodedProfile(PprofData pprof, PprofRefs refs, long timeNanos, String id, List<Part> parts,
-            long[] sampleSpans, boolean delta, int decompressedBytes, int maxStackDepth) {
+            long[] sampleSpans, int decompressedBytes, int maxStackDepth) {
         this.maxStackDepth = maxStackDepth;
         this.pprof = pprof;
         this.refs = refs;
@@ -45,7 +50,6 @@ public final class DecodedProfile {
         this.id = id;
         this.parts = parts;
         this.sampleSpans = sampleSpans;
-        this.delta = delta;
         this.decompressedBytes = decompressedBytes;
     }
 
@@ -91,7 +95,7 @@ public final class DecodedProfile {
         if (ts < 365L * 24 * 3600 * 1_000_000_000L) { // unset, or in 1970: Pyroscope falls back too
             ts = defaultTimeNanos != 0 ? defaultTimeNanos : System.currentTimeMillis() * 1_000_000L;
         }
-        boolean delta = !"false".equals(seriesLabels.get(LabelNames.DELTA));
+        boolean clientDeltas = "false".equals(seriesLabels.get(LabelNames.DELTA));
         Labels base = seriesLabels.toBuilder().remove(LabelNames.DELTA).remove(LabelNames.OTEL).build();
 
         long[] spans = null;
@@ -140,9 +144,11 @@ public final class DecodedProfile {
         }
         List<Part> parts = new ArrayList<>();
         for (int t = 0; t < p.sampleTypeCount; t++) {
-            Labels typeLabels = typeLabels(base, name, p, t);
+            TypeSeries typeSeries = typeSeries(base, name, clientDeltas, p, t);
+            Labels typeLabels = typeSeries.labels;
+            boolean cumulative = typeSeries.cumulative;
             if (groups == null) {
-                parts.add(new Part(checked(typeLabels, limits), t, null));
+                parts.add(new Part(checked(typeLabels, limits), t, null, cumulative));
                 continue;
             }
             // Samples without labels form the base series; each distinct label set its own series.
@@ -157,7 +163,7 @@ public final class DecodedProfile {
                 for (int m : members) {
                     grouped[m] = true;
                 }
-                parts.add(new Part(checked(b.build(), limits), t, members));
+                parts.add(new Part(checked(b.build(), limits), t, members, cumulative));
             }
             int rest = 0;
             for (boolean gr : grouped) {
@@ -171,10 +177,10 @@ public final class DecodedProfile {
                         members[k++] = s;
                     }
                 }
-                parts.add(new Part(checked(typeLabels, limits), t, members));
+                parts.add(new Part(checked(typeLabels, limits), t, members, cumulative));
             }
         }
-        return new DecodedProfile(p, refs, ts, id, parts, spans, delta, raw.length,
+        return new DecodedProfile(p, refs, ts, id, parts, spans, raw.length,
                 limits.maxProfileStacktraceDepth() > 0 ? limits.maxProfileStacktraceDepth() : Integer.MAX_VALUE);
     }
 
@@ -217,7 +223,16 @@ public final class DecodedProfile {
         return st;
     }
 
-    private static Labels typeLabels(Labels base, String name, PprofData p, int t) {
+    /** The labels of one sample type's series, and whether its values are running totals. */
+    private record TypeSeries(Labels labels, boolean cumulative) {}
+
+    /**
+     * The series of sample type {@code t}, after Pyroscope's default ingestion relabeling: a
+     * {@code godeltaprof_} name prefix is stripped (those profiles are deltas already) and a
+     * {@code wall} profile whose sample type is {@code cpu} is {@code process_cpu}; the replaced
+     * name is kept in {@code __name_replaced__}.
+     */
+    private static TypeSeries typeSeries(Labels base, String name, boolean clientDeltas, PprofData p, int t) {
         String type = p.string(p.sampleTypeType[t]);
         String unit = p.string(p.sampleTypeUnit[t]);
         String periodType = p.string(p.periodTypeType);
@@ -225,13 +240,25 @@ public final class DecodedProfile {
         if (type.isEmpty()) {
             throw new InvalidInputException("invalid pprof profile: sample type " + t + " has an empty name");
         }
-        return base.toBuilder()
+        Labels.Builder b = base.toBuilder();
+        String stored = name;
+        if (name.startsWith(GODELTAPROF_PREFIX) && name.length() > GODELTAPROF_PREFIX.length()) {
+            stored = name.substring(GODELTAPROF_PREFIX.length());
+            clientDeltas = true;
+        } else if (name.equals("wall") && type.equals("cpu")) {
+            stored = "process_cpu";
+        }
+        if (!stored.equals(name)) {
+            b.set(LabelNames.NAME, stored).set(LabelNames.NAME_REPLACED, name);
+        }
+        Labels labels = b
                 .set(LabelNames.TYPE, type)
                 .set(LabelNames.UNIT, unit)
                 .set(LabelNames.PERIOD_TYPE, periodType)
                 .set(LabelNames.PERIOD_UNIT, periodUnit)
-                .set(LabelNames.PROFILE_TYPE, name + ":" + type + ":" + unit + ":" + periodType + ":" + periodUnit)
+                .set(LabelNames.PROFILE_TYPE, stored + ":" + type + ":" + unit + ":" + periodType + ":" + periodUnit)
                 .build();
+        return new TypeSeries(labels, !clientDeltas && CumulativeDeltas.isCumulative(stored, type));
     }
 
     private static Labels checked(Labels labels, Limits limits) {

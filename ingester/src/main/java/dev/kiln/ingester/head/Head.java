@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class Head {
     private final long blockDurationMs;
     private final ConcurrentHashMap<String, ConcurrentSkipListMap<Long, HeadBlock>> tenants = new ConcurrentHashMap<>();
+    // Outlives head blocks: a series' running totals span block windows.
+    private final CumulativeDeltas deltas = new CumulativeDeltas(System::currentTimeMillis);
 
     public Head(long blockDurationMs) {
         this.blockDurationMs = blockDurationMs;
@@ -34,7 +36,7 @@ public final class Head {
     public HeadBlock blockFor(String tenant, long tsNanos) {
         long start = windowStart(tsNanos);
         return tenants.computeIfAbsent(tenant, t -> new ConcurrentSkipListMap<>())
-                .computeIfAbsent(start, s -> new HeadBlock(Ulid.generate(), tenant, s, s + blockDurationMs));
+                .computeIfAbsent(start, s -> new HeadBlock(Ulid.generate(), tenant, s, s + blockDurationMs, deltas));
     }
 
     /**
@@ -44,7 +46,7 @@ public final class Head {
     public HeadBlock blockWithId(String tenant, String id, long windowStartMs) {
         ConcurrentSkipListMap<Long, HeadBlock> windows = tenants.computeIfAbsent(tenant, t -> new ConcurrentSkipListMap<>());
         return windows.compute(windowStartMs, (s, existing) ->
-                existing != null && existing.id().equals(id) ? existing : new HeadBlock(id, tenant, s, s + blockDurationMs));
+                existing != null && existing.id().equals(id) ? existing : new HeadBlock(id, tenant, s, s + blockDurationMs, deltas));
     }
 
     public List<HeadBlock> blocks(String tenant) {

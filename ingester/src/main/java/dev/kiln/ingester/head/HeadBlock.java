@@ -31,6 +31,7 @@ public final class HeadBlock implements QueryableBlock {
     private final SymbolTable symbols = new SymbolTable();
     private final SeriesIndex index = new SeriesIndex();
     private final ReentrantLock writeLock = new ReentrantLock();
+    private final CumulativeDeltas deltas;
     private volatile long minTimeMs = Long.MAX_VALUE;
     private volatile long maxTimeMs = Long.MIN_VALUE;
     private volatile long profileCount;
@@ -38,7 +39,9 @@ public final class HeadBlock implements QueryableBlock {
     private volatile long profileBytes;
     private volatile long lastAppendMs;
 
-    public HeadBlock(String id, String tenant, long windowStartMs, long windowEndMs) {
+    /** @param deltas turns cumulative profiles into deltas; shared by all head blocks of the ingester */
+    public HeadBlock(String id, String tenant, long windowStartMs, long windowEndMs, CumulativeDeltas deltas) {
+        this.deltas = deltas;
         this.id = id;
         this.tenant = tenant;
         this.windowStartMs = windowStartMs;
@@ -103,6 +106,9 @@ public final class HeadBlock implements QueryableBlock {
             long added = 0;
             long samples = 0;
             for (DecodedProfile.Part part : p.parts) {
+                if (part.cumulative()) {
+                    deltas.apply(tenant, p, part);
+                }
                 SampleSet set = SampleSet.build(p, part, stacks);
                 if (set == null) {
                     continue;

@@ -59,7 +59,7 @@ class BlockFromHeadTest {
     }
 
     private static HeadBlock head() {
-        HeadBlock head = new HeadBlock(Ulid.generate(), "anonymous", T0, T0 + 3_600_000);
+        HeadBlock head = new HeadBlock(Ulid.generate(), "anonymous", T0, T0 + 3_600_000, new CumulativeDeltas(System::currentTimeMillis));
         Random rnd = new Random(7);
         String[] frames = {"main", "http.serve", "db.query", "json.encode", "gc", "runtime.malloc", "io.read", "auth.check"};
         byte[] repeated = null;
