@@ -30,6 +30,7 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,6 +65,7 @@ public final class Ingester extends AbstractIdleService {
     private volatile Wal wal;
 
     private final LocalBlocks localBlocks;
+    private final Timer walAppends;
     private final Flusher flusher;
     private ScheduledExecutorService flushLoop;
 
@@ -85,6 +87,11 @@ public final class Ingester extends AbstractIdleService {
                 blockFlushed(block);
             }
         }, registry);
+        this.walAppends = Timer.builder("pyroscope.ingester.wal.append.duration")
+                .description("Time to make a push durable in the write-ahead log (write + fsync per policy, shared by group commit).")
+                .serviceLevelObjectives(java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(5), java.time.Duration.ofMillis(10),
+                        java.time.Duration.ofMillis(25), java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(100))
+                .register(registry);
         Gauge.builder("pyroscope.ingester.head.size.bytes", head, Head::sizeBytes)
                 .description("Estimated memory held by head blocks.").register(registry);
         Gauge.builder("pyroscope.ingester.head.series", head, h -> h.allBlocks().stream().mapToLong(HeadBlock::seriesCount).sum())
@@ -207,7 +214,9 @@ public final class Ingester extends AbstractIdleService {
             List<WalRecord> records = new ArrayList<>(byBlock.size());
             byBlock.forEach((block, profiles) -> records.add(
                     new WalRecord(tenant, block.id(), block.windowStartMs(), slice(request, profiles).toByteArray())));
+            long walStart = System.nanoTime();
             writeAhead.append(records);
+            walAppends.record(System.nanoTime() - walStart, TimeUnit.NANOSECONDS);
             byBlock.forEach((block, profiles) -> profiles.forEach(d -> block.append(d.profile())));
         } finally {
             appendGate.readLock().unlock();

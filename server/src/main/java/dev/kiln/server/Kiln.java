@@ -36,6 +36,12 @@ import dev.kiln.storegateway.StoreGateway;
 import dev.kiln.storegateway.StoreGatewayConfig;
 import java.time.InstantSource;
 import dev.kiln.queryfrontend.QueryFrontendConfig;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
@@ -103,6 +109,7 @@ public final class Kiln implements AutoCloseable {
     private final ExecutorService ingestExecutor;
     private final ExecutorService queryExecutor;
     private final ObjectStore store;
+    private final JvmGcMetrics jvmGc;
 
     public Kiln(Config config) {
         Set<Target> targets = targets(config.getString(TARGET.path()));
@@ -113,6 +120,13 @@ public final class Kiln implements AutoCloseable {
         }
         store = ObjectStores.create(StorageConfig.from(config));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        jvmGc = new JvmGcMetrics();
+        jvmGc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
         server = new KilnServer(ServerConfig.from(config), registry);
         RuntimeOverrides limits = RuntimeOverrides.from(config, Limits.from(config));
         int cpus = Runtime.getRuntime().availableProcessors();
@@ -203,5 +217,6 @@ public final class Kiln implements AutoCloseable {
         ingestExecutor.shutdownNow();
         queryExecutor.shutdownNow();
         store.close();
+        jvmGc.close();
     }
 }
