@@ -18,6 +18,7 @@ import dev.kiln.proto.query.v1.SeriesSelection;
 import dev.kiln.proto.query.v1.TimeRange;
 import dev.kiln.proto.types.v1.Point;
 import dev.kiln.proto.types.v1.Series;
+import dev.kiln.queryfrontend.ui.WebUi;
 import io.grpc.Channel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -30,7 +31,7 @@ import java.util.concurrent.Executor;
 
 /**
  * The query-frontend: the public query API (Connect/gRPC {@code querier.v1.QuerierService} and the
- * legacy {@code /pyroscope/render*} HTTP API). It validates requests against the tenant's limits,
+ * legacy {@code /pyroscope/render*} HTTP API) and the built-in web UI at {@code /}. It validates requests against the tenant's limits,
  * asks queriers for mergeable results (trees, raw series) and renders them.
  */
 public final class QueryFrontend extends AbstractIdleService {
@@ -50,6 +51,7 @@ public final class QueryFrontend extends AbstractIdleService {
         server.addPublicService(new QuerierApi(this));
         RenderApi render = new RenderApi(this, server.config().multitenancyEnabled());
         render.register(server);
+        new WebUi(server.config().multitenancyEnabled()).register(server);
     }
 
     @Override
