@@ -40,6 +40,10 @@ public final class QueryFrontend extends AbstractIdleService {
     private final MeterRegistry registry;
     private final Executor executor;
 
+    /**
+     * @param executor runs request handlers and parallel sub-queries, which block on the queriers:
+     *     it must not be the executor the queriers' own work runs on, or they can starve each other
+     */
     public QueryFrontend(Channel querier, TenantLimits limits, MeterRegistry registry, Executor executor) {
         this.querier = querier;
         this.limits = limits;

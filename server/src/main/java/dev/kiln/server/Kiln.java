@@ -84,6 +84,7 @@ public final class Kiln implements AutoCloseable {
     private final ServiceManager services;
     private final ExecutorService ingestExecutor;
     private final ExecutorService queryExecutor;
+    private final ExecutorService frontendExecutor;
 
     public Kiln(Config config) {
         Set<Target> targets = targets(config.getString(TARGET.path()));
@@ -110,7 +111,10 @@ public final class Kiln implements AutoCloseable {
         Querier querier = new Querier(QuerySources.fixed(List.of(new QuerySources.Source("ingester",
                 BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.INGESTER_SERVICE), null))));
         querier.register(server);
-        QueryFrontend frontend = new QueryFrontend(server.inProcessChannel(), limits, registry, queryExecutor);
+        // The frontend's handlers block until the queriers' block scans (on queryExecutor) finish; on a
+        // shared fixed pool two concurrent renders held every thread and waited forever.
+        frontendExecutor = Executors.newVirtualThreadPerTaskExecutor();
+        QueryFrontend frontend = new QueryFrontend(server.inProcessChannel(), limits, registry, frontendExecutor);
         frontend.register(server);
 
         server.route(HttpMethod.GET, "/api/v1/status/config", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
@@ -164,5 +168,6 @@ public final class Kiln implements AutoCloseable {
         }
         ingestExecutor.shutdownNow();
         queryExecutor.shutdownNow();
+        frontendExecutor.shutdownNow();
     }
 }
