@@ -46,6 +46,17 @@ function writeUrl(state, push) {
   if (url !== location.pathname + location.search) history[push ? 'pushState' : 'replaceState'](null, '', url);
 }
 
+/** A time as the inputs show it: relative as typed, absolute (stored as epoch ms) as a local date. */
+function displayTime(t) {
+  return /^\d+$/.test(t) ? formatDateTime(parseTime(t, Date.now())) : t;
+}
+
+/** A typed time as the URL keeps it: relative as typed, absolute as epoch ms; throws when invalid. */
+function storedTime(text, now) {
+  const t = text.trim();
+  return t === '' || /^now/.test(t) ? t : String(parseTime(t, now));
+}
+
 /** "type{selector}" → {type, selector}. */
 function splitQuery(q) {
   const i = q.indexOf('{');
@@ -235,14 +246,14 @@ class App {
   fillTypes(types) {
     const select = $('#profile-type');
     const current = splitQuery(this.state.query).type;
-    select.innerHTML = types.map(t => `<option value="${t.ID}">${t.name} · ${t.sampleType} (${t.sampleUnit})</option>`).join('');
+    select.innerHTML = types.map(t => `<option value="${escapeHtml(t.ID)}">${escapeHtml(`${t.name} · ${t.sampleType} (${t.sampleUnit})`)}</option>`).join('');
     if (types.some(t => t.ID === current)) select.value = current;
   }
 
   async fillGroupBy() {
     const names = (await this.labelNames().catch(() => [])).filter(n => !n.startsWith('__'));
     const select = $('#group-by');
-    select.innerHTML = `<option value="">none</option>${names.map(n => `<option>${escapeHtml(n)}</option>`).join('')}`;
+    select.innerHTML = `<option value="">none</option>${names.map(n => `<option value="${escapeHtml(n)}">${escapeHtml(n)}</option>`).join('')}`;
     select.value = names.includes(this.state.groupBy) ? this.state.groupBy : '';
   }
 
@@ -280,7 +291,7 @@ class App {
   renderLegend(series) {
     const legend = $('#legend');
     legend.hidden = series.length < 2 && !this.state.groupBy;
-    legend.innerHTML = series.map((s, k) => `<button class="legend-item" data-k="${k}" title="Add to the selector"><span class="swatch" style="background:${SERIES_COLORS[k % SERIES_COLORS.length]}"></span>${s.label || 'no labels'}</button>`).join('');
+    legend.innerHTML = series.map((s, k) => `<button class="legend-item" data-k="${k}" title="Add to the selector"><span class="swatch" style="background:${SERIES_COLORS[k % SERIES_COLORS.length]}"></span>${escapeHtml(s.label || 'no labels')}</button>`).join('');
     legend.onclick = e => {
       const b = e.target.closest('.legend-item');
       if (!b) return;
@@ -440,8 +451,8 @@ class App {
     setIfIdle($('#max-nodes'), s.maxNodes);
     setIfIdle($('#tenant'), s.tenant);
     $('#range-btn').textContent = describeRange(s.from, s.until, Date.now());
-    $('#range-from').value = s.from;
-    $('#range-until').value = s.until;
+    $('#range-from').value = displayTime(s.from);
+    $('#range-until').value = displayTime(s.until);
     $('#color-scheme').value = s.color;
     for (const b of document.querySelectorAll('#tabs [data-view]')) b.classList.toggle('active', b.dataset.view === s.view);
     for (const b of document.querySelectorAll('#modes [data-mode]')) b.classList.toggle('active', b.dataset.mode === s.mode);
@@ -449,8 +460,8 @@ class App {
     for (const side of ['left', 'right']) {
       const el = $(`#compare-panel [data-side="${side}"]`);
       setIfIdle(el.querySelector('.side-selector'), s[`${side}Query`] ? splitQuery(s[`${side}Query`]).selector : selector);
-      setIfIdle(el.querySelector('.side-from'), s[`${side}From`]);
-      setIfIdle(el.querySelector('.side-until'), s[`${side}Until`]);
+      setIfIdle(el.querySelector('.side-from'), displayTime(s[`${side}From`]));
+      setIfIdle(el.querySelector('.side-until'), displayTime(s[`${side}Until`]));
     }
     const legend = $('#diff-legend');
     legend.style.setProperty('--dec', css(DIFF_DECREASE));
@@ -544,13 +555,11 @@ class App {
       });
     }
     $('#range-apply').addEventListener('click', () => {
-      const from = $('#range-from').value.trim();
-      const until = $('#range-until').value.trim();
       try {
         const now = Date.now();
-        const abs = t => (/^now/.test(t) ? t : String(parseTime(t, now)));
+        const changes = { from: storedTime($('#range-from').value, now) || DEFAULTS.from, until: storedTime($('#range-until').value, now) || DEFAULTS.until };
         $('#range-pop').hidden = true;
-        this.update({ from: abs(from), until: abs(until) }, { push: true });
+        this.update(changes, { push: true });
       } catch (e) {
         this.showError(e.message);
       }
@@ -560,11 +569,16 @@ class App {
       el.querySelector('form').addEventListener('submit', e => {
         e.preventDefault();
         const { type } = splitQuery(this.state.query);
-        this.update({
-          [`${side}Query`]: type + (el.querySelector('.side-selector').value.trim() || '{}'),
-          [`${side}From`]: el.querySelector('.side-from').value.trim(),
-          [`${side}Until`]: el.querySelector('.side-until').value.trim(),
-        }, { push: true, force: true });
+        try {
+          const now = Date.now();
+          this.update({
+            [`${side}Query`]: type + (el.querySelector('.side-selector').value.trim() || '{}'),
+            [`${side}From`]: storedTime(el.querySelector('.side-from').value, now),
+            [`${side}Until`]: storedTime(el.querySelector('.side-until').value, now),
+          }, { push: true, force: true });
+        } catch (err) {
+          this.showError(err.message);
+        }
       });
     }
     $('#export').addEventListener('click', async e => {

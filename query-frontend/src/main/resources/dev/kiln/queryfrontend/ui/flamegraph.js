@@ -67,10 +67,10 @@ function rowsFor(data, focus) {
   return L;
 }
 
-/** "com.acme.shop.Cart.total" shortened in the middle to fit `chars` characters. */
+/** "com.acme.shop.Cart.total" shortened in the middle to fit `chars` characters; too few → none. */
 function fitLabel(text, chars) {
   if (text.length <= chars) return text;
-  if (chars < 3) return '';
+  if (chars < 8) return '';
   const keep = chars - 1;
   const head = Math.ceil(keep / 2);
   return `${text.slice(0, head)}…${text.slice(text.length - (keep - head))}`;
@@ -136,7 +136,10 @@ export class FlameGraph {
   /** Applies any of {focus, orientation, scheme, search (a name test or null), highlight} and redraws. */
   set(view) {
     if (!this.data) return;
-    if (view.focus !== undefined) this.focus = view.focus >= 0 && view.focus < this.data.n ? view.focus : 0;
+    if (view.focus !== undefined && view.focus !== this.focus) {
+      this.focus = view.focus >= 0 && view.focus < this.data.n ? view.focus : 0;
+      this.hideTip(); // the frame under the pointer moved
+    }
     if (view.orientation) this.orientation = view.orientation;
     if (view.scheme && view.scheme !== this.scheme) {
       this.scheme = view.scheme;

@@ -1,7 +1,7 @@
 // The time series above the flame graph (SelectSeries), one line per group, with drag-to-select
 // a time range and optional highlighted ranges (the two sides of a comparison).
 
-import { formatAxisTime, formatDateTime } from './format.js';
+import { escapeHtml, formatAxisTime, formatDateTime } from './format.js';
 
 const HEIGHT = 150;
 const PAD = { left: 64, right: 12, top: 10, bottom: 22 };
@@ -156,7 +156,7 @@ export class Timeline {
     const t = Math.round(this.timeAt(px) / this.step) * this.step;
     const lines = this.plot.series.map(s => {
       const p = s.points.find(q => q[0] === t);
-      return `<div>${s.label ? `${s.label}: ` : ''}${this.opts.format(p ? p[1] : 0)}</div>`;
+      return `<div>${s.label ? `${escapeHtml(s.label)}: ` : ''}${this.opts.format(p ? p[1] : 0)}</div>`;
     });
     this.tip.innerHTML = `<div class="tt-name">${formatDateTime(t)}</div>${lines.join('')}`;
     this.tip.hidden = false;
