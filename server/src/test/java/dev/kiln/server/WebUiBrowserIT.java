@@ -172,12 +172,16 @@ class WebUiBrowserIT {
 
     /** Waits until the UI finished its queries and drew them; fails with the UI's own error text. */
     static void awaitReady() {
+        awaitStatus("ready");
+    }
+
+    static void awaitStatus(String expected) {
         new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> {
             String status = (String) js("return document.body.dataset.status");
             if ("error".equals(status)) {
                 throw new AssertionError("the UI shows an error: " + driver.findElement(By.id("error")).getText());
             }
-            return "ready".equals(status);
+            return expected.equals(status);
         });
     }
 
@@ -402,6 +406,13 @@ class WebUiBrowserIT {
         }
         assertEquals("app.Cache.load", tableRows("#table-diff").get(0), "sorted by change, the new function comes first");
         shot("diff");
+
+        el("#theme").click();
+        assertEquals("light", js("return document.documentElement.dataset.theme"));
+        assertColor(shrank, pixel("diff", "app.Main.run", "app.Work.compute", "app.Hash.sum"), "diff colours do not depend on the theme");
+        shot("diff-light");
+        el("#theme").click(); // the choice is remembered in the browser profile: back to dark for the other tests
+        assertEquals("dark", js("return document.documentElement.dataset.theme"));
     }
 
     @Test
@@ -498,6 +509,15 @@ class WebUiBrowserIT {
         assertEquals("team=<b>ops</b>", el("#legend .legend-item").getText());
         assertTrue(driver.findElements(By.cssSelector("#views img, #legend b")).isEmpty(), "no element was created from data");
         assertNull(js("return window.injected"));
+    }
+
+    @Test
+    void aRangeWithoutProfilesExplainsHowToSendOne() throws Exception {
+        driver.get(base + "/?from=" + (NOW_S - 3 * 86400) * 1000 + "&until=" + (NOW_S - 2 * 86400) * 1000);
+        awaitStatus("empty");
+        assertTrue(el("#empty").isDisplayed());
+        assertEquals("curl -X POST --data-binary 'main;work;hash 30' '" + base + "/ingest?name=my-app.cpu'", el("#empty-curl").getText());
+        assertFalse(el("#views").isDisplayed());
     }
 
     @Test

@@ -75,8 +75,23 @@ function searchTest(text) {
   return s => s.toLowerCase().includes(t);
 }
 
+/** The baseline and comparison controls, from one template. */
+function buildSides() {
+  for (const [side, title, defaultRange] of [['left', 'Baseline', 'first half'], ['right', 'Comparison', 'second half']]) {
+    const el = $('#side-template').content.firstElementChild.cloneNode(true);
+    el.dataset.side = side;
+    el.querySelector('.side-name').textContent = title;
+    el.querySelector('.side-name').classList.add(title.toLowerCase());
+    el.querySelector('.side-from').placeholder = defaultRange;
+    el.querySelector('.side-range').id = `compare-${side}-title`;
+    el.querySelector('.side-timeline').id = `timeline-${side}`;
+    $('#compare-panel').append(el);
+  }
+}
+
 class App {
   constructor() {
+    buildSides();
     this.multitenancy = $('meta[name="kiln-multitenancy"]').content === 'true';
     this.state = readUrl();
     this.api = new Api(() => this.state.tenant);
@@ -324,6 +339,8 @@ class App {
     this.syncControls();
     const r = this.result;
     $('#empty').hidden = document.body.dataset.status !== 'empty';
+    const tenantHeader = this.multitenancy ? ` -H 'X-Scope-OrgID: ${s.tenant || 'my-tenant'}'` : '';
+    $('#empty-curl').textContent = `curl -X POST${tenantHeader} --data-binary 'main;work;hash 30' '${location.origin}/ingest?name=my-app.cpu'`;
     for (const id of ['#single-panel', '#compare-panel', '#toolbar', '#views']) $(id).hidden = !r;
     if (!r) return;
     const single = s.view === 'single';
