@@ -33,6 +33,7 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -75,13 +76,17 @@ class WebUiBrowserIT {
     static Kiln kiln;
     static String base;
     static ChromeDriver driver;
+    /** Why the tests cannot run here, or null. Checked per test so every skipped test reports it. */
+    static String skipReason;
 
     @BeforeAll
     static void start() throws Exception {
         Path chromium = onPath("chromium", "chromium-browser", "google-chrome");
         Path chromedriver = onPath("chromedriver");
-        Assumptions.assumeTrue(chromium != null && chromedriver != null,
-                "web UI browser tests skipped: chromium and chromedriver are not on the PATH (Debian: apt-get install chromium chromium-driver)");
+        if (chromium == null || chromedriver == null) {
+            skipReason = "web UI browser tests skipped: chromium and chromedriver are not on the PATH (Debian: apt-get install chromium chromium-driver)";
+            return;
+        }
         dataDir = Files.createTempDirectory("kiln-ui-it");
         kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(new String[] {
             "-server.http-listen-port=0", "-server.grpc-listen-port=0",
@@ -107,6 +112,11 @@ class WebUiBrowserIT {
                 "--disable-sync", "--disable-extensions");
         driver = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).usingAnyFreePort().build(), options);
         Files.createDirectories(SCREENSHOTS);
+    }
+
+    @BeforeEach
+    void browserAvailable() {
+        Assumptions.assumeTrue(skipReason == null, skipReason);
     }
 
     @AfterAll
