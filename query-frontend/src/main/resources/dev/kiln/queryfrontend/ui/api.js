@@ -111,7 +111,7 @@ function pbString(out, field, s) {
 }
 
 /** The first length-delimited field `want` of a message, or null. */
-export function pbField(bytes, want) {
+function pbField(bytes, want) {
   let i = 0;
   const varint = () => {
     let v = 0;

@@ -145,10 +145,7 @@ export class FlameGraph {
       this.scheme = view.scheme;
       this.colorCache = new Array(this.data.names.length);
     }
-    if (view.search !== undefined) {
-      this.searchResult = view.search ? this.data.match(view.search) : null;
-      this.matched = this.searchResult ? this.searchResult.matched : null;
-    }
+    if (view.search !== undefined) this.matched = view.search ? this.data.match(view.search).matched : null;
     if (view.highlight !== undefined) this.highlight = view.highlight;
     this.draw();
   }
