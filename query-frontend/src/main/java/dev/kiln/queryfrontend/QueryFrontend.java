@@ -18,6 +18,7 @@ import dev.kiln.proto.query.v1.SeriesSelection;
 import dev.kiln.proto.query.v1.TimeRange;
 import dev.kiln.proto.types.v1.Point;
 import dev.kiln.proto.types.v1.Series;
+import dev.kiln.queryfrontend.ui.WebUi;
 import io.grpc.Channel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -30,7 +31,7 @@ import java.util.concurrent.Executor;
 
 /**
  * The query-frontend: the public query API (Connect/gRPC {@code querier.v1.QuerierService} and the
- * legacy {@code /pyroscope/render*} HTTP API). It validates requests against the tenant's limits,
+ * legacy {@code /pyroscope/render*} HTTP API) and the built-in web UI at {@code /}. It validates requests against the tenant's limits,
  * asks queriers for mergeable results (trees, raw series) and renders them.
  */
 public final class QueryFrontend extends AbstractIdleService {
@@ -41,6 +42,10 @@ public final class QueryFrontend extends AbstractIdleService {
 
     private final QueryAdmission admission;
 
+    /**
+     * @param executor runs request handlers and parallel sub-queries, which block on the queriers:
+     *     it must not be the executor the queriers' own work runs on, or they can starve each other
+     */
     public QueryFrontend(QueryFrontendConfig config, Channel querier, TenantLimits limits, MeterRegistry registry, Executor executor) {
         this.querier = querier;
         this.limits = limits;
@@ -53,6 +58,7 @@ public final class QueryFrontend extends AbstractIdleService {
         server.addPublicService(new QuerierApi(this));
         RenderApi render = new RenderApi(this, server.config().multitenancyEnabled());
         render.register(server);
+        new WebUi(server.config().multitenancyEnabled()).register(server);
     }
 
     @Override

@@ -110,6 +110,7 @@ public final class Kiln implements AutoCloseable {
     private final ExecutorService queryExecutor;
     private final ObjectStore store;
     private final JvmGcMetrics jvmGc;
+    private final ExecutorService frontendExecutor;
 
     public Kiln(Config config) {
         Set<Target> targets = targets(config.getString(TARGET.path()));
@@ -150,7 +151,11 @@ public final class Kiln implements AutoCloseable {
                         BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.STORE_GATEWAY_SERVICE), null)),
                 config.getDuration(QuerySplit.QUERY_STORE_AFTER.path()), InstantSource.system()));
         querier.register(server);
-        QueryFrontend frontend = new QueryFrontend(QueryFrontendConfig.from(config), server.inProcessChannel(), limits, registry, queryExecutor);
+        // The frontend's handlers block until the queriers' block scans (on queryExecutor) finish; on a
+        // shared fixed pool two concurrent renders held every thread and waited forever.
+        frontendExecutor = Executors.newVirtualThreadPerTaskExecutor();
+        QueryFrontend frontend = new QueryFrontend(QueryFrontendConfig.from(config), server.inProcessChannel(), limits, registry,
+                frontendExecutor);
         frontend.register(server);
 
         server.route(HttpMethod.GET, "/api/v1/status/config", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
@@ -218,5 +223,6 @@ public final class Kiln implements AutoCloseable {
         queryExecutor.shutdownNow();
         store.close();
         jvmGc.close();
+        frontendExecutor.shutdownNow();
     }
 }

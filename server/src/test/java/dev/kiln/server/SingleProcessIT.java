@@ -306,6 +306,26 @@ class SingleProcessIT {
         assertEquals(List.of(0L, 40_000_000L, 0L, 0L, 60_000_000L, 0L, 0L), longs(d.get("flamebearer").get("levels").get(0)));
     }
 
+    @Test
+    void concurrentRendersAndDiffsAllAnswer() throws Exception {
+        String app = unique("concurrent");
+        assertEquals(200, kiln.ingest("name=" + KilnTestClient.enc(app + ".cpu") + "&from=" + (nowSeconds() - 10) + "&until=" + nowSeconds(), null,
+                "main;a 3\nmain;b 1\n".getBytes(StandardCharsets.UTF_8)).statusCode());
+        // Each render waits for a tree and a series; they once starved the queriers of threads and hung.
+        String render = base + "/pyroscope/render?query=" + KilnTestClient.enc(CPU + sel(app)) + "&from=now-1h&until=now";
+        String diff = base + "/pyroscope/render-diff?leftQuery=" + KilnTestClient.enc(CPU + sel(app)) + "&rightQuery=" + KilnTestClient.enc(CPU + sel(app))
+                + "&leftFrom=now-1h&leftUntil=now&rightFrom=now-1h&rightUntil=now";
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            calls.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(i % 2 == 0 ? render : diff)).timeout(java.time.Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var call : calls) {
+            HttpResponse<String> r = call.get();
+            assertEquals(200, r.statusCode(), r.body());
+        }
+    }
+
     static List<Long> longs(JsonNode array) {
         return java.util.stream.StreamSupport.stream(array.spliterator(), false).map(JsonNode::asLong).toList();
     }
