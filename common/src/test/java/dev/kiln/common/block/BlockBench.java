@@ -78,14 +78,14 @@ public final class BlockBench {
         String oneService = "{service_name=\"svc-3\"}";
         String onePod = "{service_name=\"svc-3\", pod=\"pod-7\"}";
         TimeRange firstTenth = new TimeRange(T0 / 1_000_000L, (T0 + profiles / 10 * STEP_NANOS) / 1_000_000L - 1);
-        time("first flame graph, all series (includes loading symbols)", totalSamples, () -> tree(block, all, TimeRange.ALL));
+        time("first flame graph, all series (includes loading symbols)", totalSamples, "samples", () -> tree(block, all, TimeRange.ALL));
         for (int i = 0; i < 3; i++) {
-            time("flame graph, all series", totalSamples, () -> tree(block, all, TimeRange.ALL));
+            time("flame graph, all series", totalSamples, "samples", () -> tree(block, all, TimeRange.ALL));
         }
-        time("flame graph, 1 service (10 series)", totalSamples / 10, () -> tree(block, oneService, TimeRange.ALL));
-        time("flame graph, 1 series", totalSamples / seriesCount, () -> tree(block, onePod, TimeRange.ALL));
-        time("flame graph, all series, first 10% of time", totalSamples / 10, () -> tree(block, all, firstTenth));
-        time("series totals, all series, 1 min step", (long) seriesCount * profiles, () -> {
+        time("flame graph, 1 service (10 series)", totalSamples / 10, "samples", () -> tree(block, oneService, TimeRange.ALL));
+        time("flame graph, 1 series", totalSamples / seriesCount, "samples", () -> tree(block, onePod, TimeRange.ALL));
+        time("flame graph, all series, first 10% of time", totalSamples / 10, "samples", () -> tree(block, all, firstTenth));
+        time("series totals, all series, 1 min step", (long) seriesCount * profiles, "profiles", () -> {
             SeriesAccumulator acc = new SeriesAccumulator(T0 / 1_000_000L, 60_000, List.of("service_name"));
             block.mergeSeries(TestData.select(TestData.CPU, all, TimeRange.ALL), acc);
             return (long) acc.toProto().getSeriesCount();
@@ -119,12 +119,13 @@ public final class BlockBench {
         return tree.total();
     }
 
-    private static void time(String what, long samples, Supplier<Long> query) {
+    /** Runs a query and prints its times and how many selected {@code unit}s it processed per CPU second. */
+    private static void time(String what, long selected, String unit, Supplier<Long> query) {
         Clock clock = new Clock();
         long result = query.get();
         clock.stop();
-        System.out.printf("%-58s %6.0f ms wall %6.0f ms CPU %,12.0f samples per CPU second (result %,d)%n",
-                what, clock.wall * 1000, clock.cpu * 1000, samples / clock.cpu, result);
+        System.out.printf("%-58s %6.0f ms wall %6.0f ms CPU %,12.0f %s per CPU second (result %,d)%n",
+                what, clock.wall * 1000, clock.cpu * 1000, selected / clock.cpu, unit, result);
     }
 
     /**
