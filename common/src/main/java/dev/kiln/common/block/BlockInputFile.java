@@ -44,10 +44,6 @@ final class BlockInputFile implements InputFile {
         }, content);
     }
 
-    String name() {
-        return name;
-    }
-
     byte[] tail() {
         return tail;
     }
