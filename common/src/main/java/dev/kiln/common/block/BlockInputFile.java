@@ -9,8 +9,8 @@ import org.apache.parquet.io.SeekableInputStream;
 /**
  * A Parquet {@link InputFile} over ranged reads (of an object in an {@link dev.kiln.common.objstore.ObjectStore},
  * or of bytes already in memory). The end of the file (footer and page indexes) is kept in memory once
- * read, so that opening readers and consulting column indexes costs no further requests; small reads
- * elsewhere fetch a read-ahead window, because Parquet's Thrift decoding reads byte by byte.
+ * read, so opening readers and consulting column indexes, which Parquet's Thrift decoding does byte by
+ * byte, costs no request. Everything else parquet-java reads is whole runs of pages, one request each.
  */
 final class BlockInputFile implements InputFile {
     /** Fetches up to {@code length} bytes at {@code offset}; fewer only at the end of the object. */
@@ -18,8 +18,6 @@ final class BlockInputFile implements InputFile {
     interface RangeSource {
         byte[] read(long offset, int length) throws IOException;
     }
-
-    private static final int READ_AHEAD = 64 * 1024;
 
     private final String name;
     private final long length;
@@ -44,10 +42,6 @@ final class BlockInputFile implements InputFile {
         return new BlockInputFile(name, content.length, (off, len) -> {
             throw new IllegalStateException("unreachable: " + name + " is in memory");
         }, content);
-    }
-
-    String name() {
-        return name;
     }
 
     byte[] tail() {
@@ -92,8 +86,6 @@ final class BlockInputFile implements InputFile {
 
     private final class Stream extends SeekableInputStream {
         private long pos;
-        private byte[] window = new byte[0];
-        private long windowStart;
 
         @Override
         public long getPos() {
@@ -167,31 +159,11 @@ final class BlockInputFile implements InputFile {
         private void copy(byte[] dst, int off, int len) throws IOException {
             if (pos >= tailOffset) {
                 System.arraycopy(tail, (int) (pos - tailOffset), dst, off, len);
-            } else if (pos >= windowStart && pos + len <= windowStart + window.length) {
-                System.arraycopy(window, (int) (pos - windowStart), dst, off, len);
-            } else if (len < READ_AHEAD) {
-                int fetch = (int) Math.min(READ_AHEAD, tailOffset - pos);
-                if (fetch < len) {
-                    // The read straddles the cached tail: take the part before it, then the tail.
-                    byte[] head = readExactly(pos, fetch);
-                    System.arraycopy(head, 0, dst, off, fetch);
-                    System.arraycopy(tail, 0, dst, off + fetch, len - fetch);
-                    pos += len;
-                    return;
-                }
-                window = readExactly(pos, fetch);
-                windowStart = pos;
-                System.arraycopy(window, 0, dst, off, len);
             } else {
                 byte[] b = readExactly(pos, len);
                 System.arraycopy(b, 0, dst, off, len);
             }
             pos += len;
-        }
-
-        @Override
-        public void close() {
-            window = new byte[0];
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.kiln.common.block;
 
+import dev.kiln.common.model.LabelNames;
+import dev.kiln.common.model.Labels;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
@@ -22,10 +25,21 @@ final class BlockLayout {
     static final String LOCATIONS = "symbols/locations.parquet";
     static final String STACKS = "symbols/stacks.parquet";
 
+    /**
+     * The order of series in a block: by profile type, then service, then all labels. Queries
+     * select one profile type and usually one service, so their profiles sit in one contiguous run
+     * of rows (plain label order would put {@code pod} or {@code namespace} before
+     * {@code service_name} and scatter a service across the file).
+     */
+    static final Comparator<Labels> SERIES_ORDER = Comparator
+            .comparing((Labels l) -> l.getOrEmpty(LabelNames.PROFILE_TYPE))
+            .thenComparing(l -> l.getOrEmpty(LabelNames.SERVICE_NAME))
+            .thenComparing(Comparator.naturalOrder());
+
     /** Data files in upload order; meta.json goes last and marks the block complete. */
     static final List<String> DATA_FILES = List.of(SERIES, PROFILES, STRINGS, MAPPINGS, FUNCTIONS, LOCATIONS, STACKS);
 
-    /** One row per series, sorted by labels; the series' profiles are rows [first_row, first_row + profile_count). */
+    /** One row per series, in {@link #SERIES_ORDER}; the series' profiles are rows [first_row, first_row + profile_count). */
     static final MessageType SERIES_SCHEMA = MessageTypeParser.parseMessageType("""
             message series {
               required int32 series_index;

@@ -74,8 +74,8 @@ public final class BlockMerger {
             parents.add(b.meta().id());
         }
 
-        // Output series in label order, each with the input series it unions: per input, index or -1.
-        TreeMap<Labels, int[]> union = new TreeMap<>();
+        // Output series in block order, each with the input series it unions: per input, index or -1.
+        TreeMap<Labels, int[]> union = new TreeMap<>(BlockLayout.SERIES_ORDER);
         for (int i = 0; i < inputs.size(); i++) {
             BlockSeriesIndex index = inputs.get(i).seriesIndex();
             for (int s = 0; s < index.size(); s++) {

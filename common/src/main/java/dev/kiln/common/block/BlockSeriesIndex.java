@@ -116,8 +116,8 @@ final class BlockSeriesIndex {
     }
 
     /**
-     * Reads series.parquet and checks it against itself: series indexes dense and in order, label
-     * sets sorted, fingerprints matching the labels.
+     * Reads series.parquet and checks it against itself: series indexes dense and in order, series
+     * in block order, fingerprints matching the labels.
      */
     static BlockSeriesIndex read(BlockInputFile file, long expectedSeries) throws IOException {
         int n = Math.toIntExact(expectedSeries);
@@ -155,8 +155,8 @@ final class BlockSeriesIndex {
                 if (labels[i].fingerprint() != fp) {
                     throw new IOException("series " + i + " " + labels[i] + " does not match its stored fingerprint");
                 }
-                if (i > 0 && labels[i - 1].compareTo(labels[i]) >= 0) {
-                    throw new IOException("series " + i + " is out of label order");
+                if (i > 0 && BlockLayout.SERIES_ORDER.compare(labels[i - 1], labels[i]) >= 0) {
+                    throw new IOException("series " + i + " is out of block order");
                 }
                 firstRow[i] = ParquetFiles.readLong(first);
                 count[i] = ParquetFiles.readInt(profiles);

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes one block into a local directory (layout in {@link BlockLayout}): series are added one at a
- * time in label order and their profiles streamed into profiles.parquet; {@link #finish} then writes
+ * time in block order ({@link BlockLayout#SERIES_ORDER}) and their profiles streamed into profiles.parquet; {@link #finish} then writes
  * the series index, the symbol tables and meta.json. {@link BlockUploader} ships the directory.
  *
  * <p>Stack ids are stored as given, so a block written from an ingester head answers queries
@@ -46,6 +46,7 @@ public final class BlockWriter implements Closeable {
     private int maxStackId;
     private boolean closed;
     private Labels seriesLabels;
+    private Labels previousLabels;
     private long seriesFirstRow;
     private long seriesMin;
     private long seriesMax;
@@ -89,7 +90,7 @@ public final class BlockWriter implements Closeable {
     public static BlockMeta write(Path dir, String tenant, String blockId, List<BlockSeries> series, Symbols symbols,
             BlockWriterConfig config) throws IOException {
         List<BlockSeries> sorted = new ArrayList<>(series);
-        sorted.sort(Comparator.comparing(BlockSeries::labels));
+        sorted.sort(Comparator.comparing(BlockSeries::labels, BlockLayout.SERIES_ORDER));
         try (BlockWriter w = new BlockWriter(dir, tenant, blockId, config)) {
             for (BlockSeries s : sorted) {
                 w.add(s);
@@ -99,7 +100,8 @@ public final class BlockWriter implements Closeable {
     }
 
     /**
-     * Adds a series; its labels must sort after the previous series'. Its profiles are stored
+     * Adds a series; it must come after the previous series in block order (by profile type,
+     * service name, then labels; as {@link #write} sorts them). Its profiles are stored
      * sorted by time, then id. A series without profiles is skipped.
      */
     public void add(BlockSeries s) throws IOException {
@@ -118,7 +120,7 @@ public final class BlockWriter implements Closeable {
     }
 
     /**
-     * Starts a series for {@link #addProfile}; its labels must sort after the previous series'.
+     * Starts a series for {@link #addProfile}; it must come after the previous series in block order.
      * End it with {@link #endSeries()}.
      */
     public void startSeries(Labels labels) {
@@ -126,11 +128,12 @@ public final class BlockWriter implements Closeable {
         if (seriesLabels != null) {
             throw new IllegalStateException("series " + seriesLabels + " is not ended");
         }
-        if (!series.isEmpty() && series.get(series.size() - 1).labels().compareTo(labels) >= 0) {
-            throw new IllegalArgumentException("series must be added once each, in label order: " + labels
-                    + " came after " + series.get(series.size() - 1).labels());
+        if (previousLabels != null && BlockLayout.SERIES_ORDER.compare(previousLabels, labels) >= 0) {
+            throw new IllegalArgumentException("series must be added once each, in block order: " + labels
+                    + " came after " + previousLabels);
         }
         seriesLabels = labels;
+        previousLabels = labels;
         seriesFirstRow = rows;
         seriesMin = Long.MAX_VALUE;
         seriesMax = Long.MIN_VALUE;

@@ -96,7 +96,7 @@ public final class ParquetBlock implements QueryableBlock {
 
     /** Opens a cursor over the profiles of {@code selected} series (null: all) in {@code range}. */
     ProfileCursor cursor(boolean[] selected, TimeRange range, Set<Column> columns) {
-        return BlockFileErrors.guard(name, BlockLayout.PROFILES, () -> new ProfileCursor(profiles, selected, range, columns));
+        return BlockFileErrors.guard(name, BlockLayout.PROFILES, () -> new ProfileCursor(profiles, series, selected, range, columns));
     }
 
     /** Advances a cursor, reporting a damaged profiles file as such. */

@@ -49,7 +49,14 @@ import org.apache.parquet.schema.Type;
  */
 final class ParquetFiles {
     private static final CompressionCodecFactory READ_CODECS = new ZstdCodecFactory(0);
+    /**
+     * Small pages, so that a query reads little beyond the rows it selects: profiles are found by
+     * exact row ranges and the column indexes map rows to pages. Dictionary encoding stays on
+     * (default): stack ids and values repeat a lot, and it beat delta encoding by 12% (stack ids)
+     * and 20% (values) in bytes per sample on BlockBench.
+     */
     private static final int PAGE_BYTES = 256 * 1024;
+    private static final int PAGE_ROWS = 1000;
     /** Enough for the footer and page indexes of most files: they are usually fetched in one request. */
     private static final int TAIL_GUESS = 256 * 1024;
     private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
@@ -73,6 +80,7 @@ final class ParquetFiles {
                 .withRowGroupSize(config.rowGroupTargetBytes())
                 .withRowGroupRowCountLimit(config.rowGroupMaxRows())
                 .withPageSize(PAGE_BYTES)
+                .withPageRowCountLimit(PAGE_ROWS)
                 .withPageWriteChecksumEnabled(true)
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                 .build();

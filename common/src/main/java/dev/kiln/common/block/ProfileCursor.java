@@ -6,24 +6,30 @@ import dev.kiln.common.query.TimeRange;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.filter2.columnindex.RowRanges;
 import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.filter2.predicate.FilterApi;
 import org.apache.parquet.filter2.predicate.FilterPredicate;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 /**
  * Reads the profiles of selected series in a time range from profiles.parquet, one row at a time,
- * fetching only the requested columns. Row groups are skipped by their series-index and time
- * statistics, pages by the column indexes; rows of the surviving pages are checked exactly. The
- * current row's fields are valid until the next call to {@link #next()}.
+ * fetching only the requested columns. The series index gives each selected series' exact row
+ * range; row groups are skipped when they hold none of those rows or when their time statistics
+ * miss the range, and within a row group only the pages overlapping both the selected rows and
+ * (by the column index) the time range are fetched and decoded. Rows are still checked exactly.
+ * The current row's fields are valid until the next call to {@link #next()}.
  */
 final class ProfileCursor implements Closeable {
     /** Which optional columns to read. */
@@ -33,8 +39,13 @@ final class ProfileCursor implements Closeable {
     private final MessageType projection;
     private final String createdBy;
     private final boolean[] selected;
+    private final long[] rowStarts;
+    private final long[] rowEnds;
     private final TimeRange range;
+    private final boolean timeFiltered;
     private final Set<Column> columns;
+    private final List<BlockMetaData> rowGroups;
+    private int nextRowGroup;
     private long rowsLeft;
     private ColumnReader seriesColumn;
     private ColumnReader timeColumn;
@@ -43,6 +54,8 @@ final class ProfileCursor implements Closeable {
     private ColumnReader stackColumn;
     private ColumnReader valueColumn;
     private ColumnReader spanColumn;
+    /** The optional columns read for this query, to skip a row that is not wanted. */
+    private ColumnReader[] optionalColumns;
 
     int series;
     long timeNanos;
@@ -56,15 +69,37 @@ final class ProfileCursor implements Closeable {
 
     /**
      * @param selected per series index, whether to return its profiles; null for all series
+     * @param index    the block's series index, for the row ranges of the selected series
      */
-    ProfileCursor(ParquetFiles.Footer footer, boolean[] selected, TimeRange range, Set<Column> columns) throws IOException {
+    ProfileCursor(ParquetFiles.Footer footer, BlockSeriesIndex index, boolean[] selected, TimeRange range, Set<Column> columns)
+            throws IOException {
         this.selected = selected;
         this.range = range;
         this.columns = columns;
         this.projection = projection(columns);
-        this.reader = footer.open(filter(selected, range));
+        FilterCompat.Filter filter = timeFilter(range);
+        this.timeFiltered = filter != FilterCompat.NOOP;
+        // Row groups whose time statistics miss the range are dropped when the reader opens.
+        this.reader = footer.open(filter);
         this.reader.setRequestedSchema(projection);
         this.createdBy = reader.getFileMetaData().getCreatedBy();
+        this.rowGroups = reader.getRowGroups();
+        List<long[]> ranges = new ArrayList<>();
+        if (selected != null) {
+            for (int i = 0; i < selected.length; i++) {
+                if (selected[i]) {
+                    long from = index.firstRow[i];
+                    long to = from + index.profileCount[i];
+                    if (!ranges.isEmpty() && ranges.get(ranges.size() - 1)[1] == from) {
+                        ranges.get(ranges.size() - 1)[1] = to;
+                    } else {
+                        ranges.add(new long[] {from, to});
+                    }
+                }
+            }
+        }
+        this.rowStarts = selected == null ? null : ranges.stream().mapToLong(r -> r[0]).toArray();
+        this.rowEnds = selected == null ? null : ranges.stream().mapToLong(r -> r[1]).toArray();
     }
 
     private static MessageType projection(Set<Column> columns) {
@@ -89,20 +124,11 @@ final class ProfileCursor implements Closeable {
         return new MessageType(full.getName(), fields);
     }
 
-    /** Statistics and column-index predicate: the selected series and the time range, in nanoseconds. */
-    private static FilterCompat.Filter filter(boolean[] selected, TimeRange range) {
+    /** The time range as a predicate for row-group statistics and column indexes (NOOP for all time). */
+    private static FilterCompat.Filter timeFilter(TimeRange range) {
         FilterPredicate p = null;
-        if (selected != null) {
-            Set<Integer> ids = new HashSet<>();
-            for (int i = 0; i < selected.length; i++) {
-                if (selected[i]) {
-                    ids.add(i);
-                }
-            }
-            p = FilterApi.in(FilterApi.intColumn("series_index"), ids);
-        }
         if (range.startMs() != Long.MIN_VALUE) {
-            p = and(p, FilterApi.gtEq(FilterApi.longColumn("time_nanos"), saturatedNanos(range.startMs(), 0)));
+            p = FilterApi.gtEq(FilterApi.longColumn("time_nanos"), saturatedNanos(range.startMs(), 0));
         }
         if (range.endMs() != Long.MAX_VALUE) {
             p = and(p, FilterApi.ltEq(FilterApi.longColumn("time_nanos"), saturatedNanos(range.endMs(), 999_999)));
@@ -129,11 +155,13 @@ final class ProfileCursor implements Closeable {
     boolean next() throws IOException {
         while (true) {
             while (rowsLeft == 0) {
-                PageReadStore pages = reader.readNextFilteredRowGroup();
-                if (pages == null) {
+                if (nextRowGroup == rowGroups.size()) {
                     return false;
                 }
-                startRowGroup(pages);
+                PageReadStore pages = readRowGroup(nextRowGroup++);
+                if (pages != null) {
+                    startRowGroup(pages);
+                }
             }
             rowsLeft--;
             series = ParquetFiles.readInt(seriesColumn);
@@ -146,6 +174,28 @@ final class ProfileCursor implements Closeable {
         }
     }
 
+    /** The pages of row group {@code i} (an index into the reader's row groups) holding wanted rows, or null. */
+    private PageReadStore readRowGroup(int i) throws IOException {
+        BlockMetaData group = rowGroups.get(i);
+        long start = group.getRowIndexOffset();
+        long count = group.getRowCount();
+        RowRanges rows;
+        if (selected == null) {
+            rows = RowRanges.createSingle(count);
+        } else {
+            RowRanges.Builder b = RowRanges.builder();
+            int k = Arrays.binarySearch(rowEnds, start);
+            for (k = k < 0 ? -k - 1 : k + 1; k < rowStarts.length && rowStarts[k] < start + count; k++) {
+                b.addSelectedRange(Math.max(rowStarts[k], start) - start, Math.min(rowEnds[k], start + count) - start - 1);
+            }
+            rows = b.build();
+        }
+        if (timeFiltered && rows.rowCount() > 0) {
+            rows = RowRanges.intersection(rows, reader.getRowRanges(i));
+        }
+        return rows.rowCount() == 0 ? null : reader.readFilteredRowGroup(i, rows);
+    }
+
     private void startRowGroup(PageReadStore pages) {
         ParquetFiles.Columns c = new ParquetFiles.Columns(pages, projection, createdBy);
         rowsLeft = pages.getRowCount();
@@ -156,6 +206,8 @@ final class ProfileCursor implements Closeable {
         stackColumn = columns.contains(Column.SAMPLES) ? c.get("samples.list.element.stack_id") : null;
         valueColumn = columns.contains(Column.SAMPLES) ? c.get("samples.list.element.value") : null;
         spanColumn = columns.contains(Column.SPANS) ? c.get("samples.list.element.span_id") : null;
+        optionalColumns = Stream.of(idColumn, totalColumn, stackColumn, valueColumn, spanColumn)
+                .filter(Objects::nonNull).toArray(ColumnReader[]::new);
     }
 
     private void readRest() {
@@ -173,10 +225,8 @@ final class ProfileCursor implements Closeable {
     }
 
     private void skipRest() {
-        for (ColumnReader r : new ColumnReader[] {idColumn, totalColumn, stackColumn, valueColumn, spanColumn}) {
-            if (r != null) {
-                ParquetFiles.skipRow(r);
-            }
+        for (ColumnReader r : optionalColumns) {
+            ParquetFiles.skipRow(r);
         }
     }
 
