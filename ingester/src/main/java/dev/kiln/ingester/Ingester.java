@@ -211,6 +211,7 @@ public final class Ingester extends AbstractIdleService {
             for (Decoded d : decoded) {
                 byBlock.computeIfAbsent(head.blockFor(tenant, d.profile().timeNanos()), b -> new ArrayList<>()).add(d);
             }
+            checkSeriesLimit(tenant, l, byBlock, request);
             List<WalRecord> records = new ArrayList<>(byBlock.size());
             byBlock.forEach((block, profiles) -> records.add(
                     new WalRecord(tenant, block.id(), block.windowStartMs(), slice(request, profiles).toByteArray())));
@@ -228,6 +229,31 @@ public final class Ingester extends AbstractIdleService {
 
     /** A decoded profile with the request series it came from and its raw form, for logging. */
     private record Decoded(int series, RawProfile raw, DecodedProfile profile) {}
+
+    /**
+     * limits.max_global_series_per_tenant: a push that would take one of the tenant's head blocks
+     * past the limit is refused whole (one ingester holds every series in the single-process mode).
+     */
+    private void checkSeriesLimit(String tenant, Limits l, Map<HeadBlock, List<Decoded>> byBlock, PushRequest request) {
+        int limit = l.maxGlobalSeriesPerTenant();
+        if (limit <= 0) {
+            return;
+        }
+        for (Map.Entry<HeadBlock, List<Decoded>> e : byBlock.entrySet()) {
+            int added = 0;
+            for (Decoded d : e.getValue()) {
+                added += e.getKey().newSeries(d.profile());
+            }
+            if (added > 0 && e.getKey().seriesCount() + added > limit) {
+                KilnException k = KilnException.resourceExhausted("tenant '" + tenant + "' would have " + (e.getKey().seriesCount() + added)
+                        + " series, more than the limit of " + limit + " (limits.max_global_series_per_tenant)");
+                Counter.builder("pyroscope.discarded.profiles").description("Profiles refused, by reason.")
+                        .tags("reason", "max_global_series_per_tenant", "tenant", tenant).register(registry)
+                        .increment(request.getSeriesList().stream().mapToInt(ProfileSeries::getProfilesCount).sum());
+                throw k;
+            }
+        }
+    }
 
     /** limits.reject_older_than / reject_newer_than: outside this window a push is refused. */
     private static void checkTimeWindow(long timeNanos, Limits l) {

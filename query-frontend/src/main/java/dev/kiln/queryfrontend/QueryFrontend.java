@@ -121,7 +121,32 @@ public final class QueryFrontend extends AbstractIdleService {
         }
     }
 
+    /**
+     * The merged call tree of a selection. Ranges longer than {@code limits.split_queries_by_interval}
+     * are cut into aligned parts queried in parallel (each part reaches different blocks, so the
+     * queriers work on them concurrently) and merged into one tree as they arrive.
+     */
     CallTree tree(Selection selection) {
+        long interval = limits().splitQueriesByIntervalDuration().toMillis();
+        long start = selection.getRange().getStart();
+        long end = selection.getRange().getEnd();
+        if (interval <= 0 || start <= 0 || end <= 0 || end - start <= interval) {
+            return treePart(selection);
+        }
+        List<CompletableFuture<CallTree>> parts = new ArrayList<>();
+        for (long from = start; from <= end; from = Math.floorDiv(from, interval) * interval + interval) {
+            long to = Math.min(end, Math.floorDiv(from, interval) * interval + interval - 1);
+            Selection part = selection.toBuilder().setRange(selection.getRange().toBuilder().setStart(from).setEnd(to)).build();
+            parts.add(async(() -> treePart(part)));
+        }
+        CallTree merged = new CallTree();
+        for (CompletableFuture<CallTree> f : parts) {
+            merged.merge(join(f));
+        }
+        return merged;
+    }
+
+    private CallTree treePart(Selection selection) {
         try {
             return CallTree.fromProto(querier().selectTree(selection));
         } catch (RuntimeException e) {

@@ -66,6 +66,13 @@ class TenancyAndLimitsIT {
                     max_profile_size_bytes: 100000
                     max_query_length: 1h
                     max_flamegraph_nodes_max: 100
+                    reject_older_than: 10m
+                    reject_newer_than: 1m
+                    max_query_lookback: 2h
+                  few:
+                    max_global_series_per_tenant: 2
+                  split:
+                    split_queries_by_interval: 1m
                 """);
         kiln = KilnTestClient.start(dir, "-auth.multitenancy-enabled", "-runtime-config.file=" + overrides,
                 "-runtime-config.period=100ms");
@@ -254,6 +261,45 @@ class TenancyAndLimitsIT {
         SelectMergeStacktracesRequest tooManyNodes = flameRequest("x").toBuilder().setMaxNodes(101).build();
         assertError(kiln.connectProto("querier.v1.QuerierService/SelectMergeStacktraces", tooManyNodes, tenant("strict")), 400,
                 "invalid_argument", "max_nodes");
+    }
+
+    @Test
+    void timeWindowLimitsRefuseOldAndFutureProfiles() throws Exception {
+        long now = System.currentTimeMillis();
+        HttpResponse<String> old = pushPprof("strict", "window-app",
+                PprofBuilder.cpu().timeNanos((now - 20 * 60_000L) * 1_000_000L).stack(1, "main").bytes());
+        assertError(old, 422, "invalid_argument", "limits.reject_older_than");
+        HttpResponse<String> future = pushPprof("strict", "window-app",
+                PprofBuilder.cpu().timeNanos((now + 5 * 60_000L) * 1_000_000L).stack(1, "main").bytes());
+        assertError(future, 422, "invalid_argument", "limits.reject_newer_than");
+        SelectMergeStacktracesRequest ancient = flameRequest("x").toBuilder().setStart(now - 5 * 3_600_000L).setEnd(now - 4 * 3_600_000L).build();
+        assertError(kiln.connectProto("querier.v1.QuerierService/SelectMergeStacktraces", ancient, tenant("strict")), 400,
+                "invalid_argument", "limits.max_query_lookback");
+    }
+
+    @Test
+    void theSeriesLimitRefusesNewSeriesButNotKnownOnes() throws Exception {
+        assertEquals(200, pushFolded("few", "series-1", "main 1\n").statusCode());
+        assertEquals(200, pushFolded("few", "series-2", "main 1\n").statusCode());
+        assertError(pushFolded("few", "series-3", "main 1\n"), 429, "resource_exhausted", "limits.max_global_series_per_tenant");
+        assertEquals(200, pushFolded("few", "series-1", "main 1\n").statusCode(), "known series still take profiles");
+        assertEquals(20_000_000L, total("few", "series-1"));
+    }
+
+    @Test
+    void splitQueriesGiveTheSameAnswer() throws Exception {
+        long now = System.currentTimeMillis();
+        for (long ago : new long[] {5, 3, 0}) {
+            long t = now - ago * 60_000L;
+            assertEquals(200, kiln.ingest("name=split-app&format=pprof", "application/octet-stream",
+                    PprofBuilder.cpu().timeNanos(t * 1_000_000L).stack(10 + ago, "main", "f" + ago).bytes(), tenant("split")).statusCode());
+        }
+        // limits.split_queries_by_interval=1m cuts this 10-minute query into 11 parts.
+        SelectMergeStacktracesRequest r = flameRequest("split-app").toBuilder().setStart(now - 600_000).setEnd(now + 30_000).build();
+        var fg = SelectMergeStacktracesResponse.parseFrom(KilnTestClient.body(
+                kiln.connectProto("querier.v1.QuerierService/SelectMergeStacktraces", r, tenant("split")))).getFlamegraph();
+        assertEquals(15 + 13 + 10, fg.getTotal());
+        assertEquals(5, fg.getNamesCount(), "total, main and the three leaves, merged by name: " + fg.getNamesList());
     }
 
     @Test

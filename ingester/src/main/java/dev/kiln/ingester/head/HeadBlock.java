@@ -91,6 +91,22 @@ public final class HeadBlock implements QueryableBlock {
         return index.size();
     }
 
+    /** How many series of {@code p} this block does not hold yet (for the series limit). */
+    public int newSeries(DecodedProfile p) {
+        writeLock.lock();
+        try {
+            int n = 0;
+            for (DecodedProfile.Part part : p.parts) {
+                if (!index.contains(part.labels())) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Approximate heap bytes held, for the head size limit. */
     public long sizeBytes() {
         return symbols.sizeBytes() + profileBytes + index.size() * 512L;

@@ -51,6 +51,11 @@ final class SeriesIndex {
         return out;
     }
 
+    /** Writer only (callers hold the block's write lock). */
+    boolean contains(Labels labels) {
+        return byLabels.containsKey(labels);
+    }
+
     int size() {
         return count;
     }
