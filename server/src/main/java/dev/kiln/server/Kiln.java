@@ -32,6 +32,7 @@ import dev.kiln.querier.Querier;
 import dev.kiln.querier.QuerySources;
 import dev.kiln.common.query.QuerySplit;
 import dev.kiln.queryfrontend.QueryFrontend;
+import dev.kiln.server.selfprofile.SelfProfiler;
 import dev.kiln.storegateway.StoreGateway;
 import dev.kiln.storegateway.StoreGatewayConfig;
 import java.time.InstantSource;
@@ -99,6 +100,7 @@ public final class Kiln implements AutoCloseable {
         keys.addAll(StoreGatewayConfig.KEYS);
         keys.addAll(Limits.keys());
         keys.addAll(RuntimeOverrides.KEYS);
+        keys.addAll(SelfProfiler.KEYS);
         return keys;
     }
 
@@ -138,7 +140,8 @@ public final class Kiln implements AutoCloseable {
         ingester.register(server);
         Distributor distributor = new Distributor(DistributorConfig.from(config),
                 IngesterRouter.single("local", server.inProcessChannel()), limits, registry);
-        distributor.register(server, ingestExecutor, new JfrUploads(Limits.from(config).maxProfileSizeBytes()));
+        JfrUploads jfr = new JfrUploads(Limits.from(config).maxProfileSizeBytes());
+        distributor.register(server, ingestExecutor, jfr);
         otlp = new OtlpReceiver(OtlpConfig.from(config), distributor, server.config());
         otlp.register(server, ingestExecutor);
         scraper = new Scraper(ScrapeConfig.targets(config), distributor);
@@ -161,7 +164,11 @@ public final class Kiln implements AutoCloseable {
         server.route(HttpMethod.GET, "/api/v1/status/config", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
                 MediaType.parse("text/yaml; charset=utf-8"), config.toYaml("diff".equals(ctx.queryParam("mode")))));
 
-        List<Service> all = List.of(limits, ingester, storeGateway, distributor, querier, frontend);
+        List<Service> all = new ArrayList<>(List.of(limits, ingester, storeGateway, distributor, querier, frontend));
+        SelfProfiler.Settings self = SelfProfiler.Settings.from(config);
+        if (self.enabled()) {
+            all.add(new SelfProfiler(self, distributor, jfr));
+        }
         services = new ServiceManager(all);
         server.addReadinessCheck(() -> services.isHealthy() ? null : "components starting: " + services.servicesByState());
     }
