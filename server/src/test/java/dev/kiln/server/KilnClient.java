@@ -3,22 +3,16 @@ package dev.kiln.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.Message;
-import dev.kiln.common.config.ConfigLoader;
 import dev.kiln.proto.querier.v1.FlameGraph;
 import dev.kiln.proto.querier.v1.SelectMergeStacktracesRequest;
 import dev.kiln.proto.querier.v1.SelectMergeStacktracesResponse;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.zip.GZIPInputStream;
 
 /** Queries a running Kiln over Connect as Grafana's data source does, for integration tests. */
 final class KilnClient {
@@ -34,12 +28,7 @@ final class KilnClient {
 
     /** Starts a Kiln on free ports with its state under {@code dir}, plus the given flags. */
     static Kiln startKiln(Path dir, String... flags) {
-        List<String> args = new ArrayList<>(List.of("-server.http-listen-port=0", "-server.grpc-listen-port=0",
-                "-pyroscopedb.data-path=" + dir.resolve("data"), "-storage.filesystem.dir=" + dir.resolve("storage")));
-        args.addAll(List.of(flags));
-        Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(args.toArray(String[]::new), k -> null));
-        kiln.start();
-        return kiln;
+        return KilnTestClient.start(dir, flags).kiln;
     }
 
     String base() {
@@ -66,14 +55,7 @@ final class KilnClient {
                 .header("Content-Type", "application/proto").header("Connect-Protocol-Version", "1")
                 .header("Accept-Encoding", "gzip")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(m.toByteArray())).build(), HttpResponse.BodyHandlers.ofByteArray());
-        byte[] body = r.body();
-        if (r.headers().firstValue("content-encoding").orElse("").equals("gzip")) {
-            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
-                body = in.readAllBytes();
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }
+        byte[] body = KilnTestClient.body(r);
         byte[] finalBody = body;
         assertEquals(200, r.statusCode(), () -> path + ": " + new String(finalBody, StandardCharsets.UTF_8));
         return body;
