@@ -69,6 +69,7 @@ class TenancyAndLimitsIT {
                     reject_older_than: 10m
                     reject_newer_than: 1m
                     max_query_lookback: 2h
+                    max_profile_symbol_value_length: 8
                   few:
                     max_global_series_per_tenant: 2
                   split:
@@ -246,6 +247,13 @@ class TenancyAndLimitsIT {
         var fg = SelectMergeStacktracesResponse.parseFrom(KilnTestClient.body(r)).getFlamegraph();
         assertEquals(9, fg.getTotal());
         assertEquals(List.of("f4", "f5", "f6", "f7", "f8"), fg.getNamesList().subList(1, fg.getNamesCount()).stream().sorted().toList());
+
+        // Symbols longer than the limit are cut, not rejected.
+        assertEquals(200, pushPprof("strict", "long-symbols",
+                PprofBuilder.cpu().timeNanos(NOW_MS * 1_000_000L).stack(3, "a_very_long_function_name").bytes()).statusCode());
+        var longFg = SelectMergeStacktracesResponse.parseFrom(KilnTestClient.body(kiln.connectProto(
+                "querier.v1.QuerierService/SelectMergeStacktraces", flameRequest("long-symbols"), tenant("strict")))).getFlamegraph();
+        assertEquals(List.of("total", "a_very_l"), longFg.getNamesList());
     }
 
     // ---------------------------------------------------------------- query limits

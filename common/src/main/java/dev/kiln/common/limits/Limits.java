@@ -78,7 +78,7 @@ public record Limits(
         {"max_profile_size_bytes", ConfigType.LONG, "Largest profile accepted, after decompression (guards against gzip bombs)."},
         {"max_profile_stacktrace_samples", ConfigType.INT, "Most samples per profile."},
         {"max_profile_stacktrace_depth", ConfigType.INT, "Deepest stack kept; deeper stacks are truncated to their leaf-most frames, not rejected."},
-        {"max_profile_symbol_value_length", ConfigType.INT, "Longest symbol (function name, file name) kept; longer ones are truncated."},
+        {"max_profile_symbol_value_length", ConfigType.INT, "Longest symbol (function name, file name) kept, in UTF-8 bytes; longer ones are truncated, not rejected."},
         {"reject_older_than", ConfigType.DURATION, "Profiles older than this are rejected (0 disables)."},
         {"reject_newer_than", ConfigType.DURATION, "Profiles further in the future than this are rejected (0 disables)."},
         {"max_global_series_per_tenant", ConfigType.INT, "Most active series per tenant across the cluster (0 disables)."},

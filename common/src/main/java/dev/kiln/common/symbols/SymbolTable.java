@@ -197,12 +197,18 @@ public final class SymbolTable {
                 + fnName.length * 16L;
     }
 
+    public int[] importProfile(PprofData p, PprofRefs refs, int maxDepth) {
+        return importProfile(p, refs, maxDepth, Integer.MAX_VALUE);
+    }
+
     /**
      * Interns the symbols of a decoded, validated pprof and returns, per pprof sample, its stack
      * trace id (0 for an empty stack). Stacks deeper than {@code maxDepth} keep their leaf-most
-     * frames, which is what users look at.
+     * frames, which is what users look at; strings (function and file names) longer than
+     * {@code maxSymbolBytes} UTF-8 bytes are cut at a character boundary.
      */
-    public int[] importProfile(PprofData p, PprofRefs refs, int maxDepth) {
+    public int[] importProfile(PprofData p, PprofRefs refs, int maxDepth, int maxSymbolBytes) {
+        this.maxSymbolBytes = maxSymbolBytes;
         int[] strMap = new int[p.stringCount];
         Arrays.fill(strMap, -1);
         strMap[0] = 0;
@@ -252,11 +258,22 @@ public final class SymbolTable {
         return stacks;
     }
 
+    /** Symbol length cap of the profile being imported (importProfile runs under the writer's lock). */
+    private int maxSymbolBytes = Integer.MAX_VALUE;
+
     private int str(PprofData p, int[] strMap, long idx) {
         int i = (int) idx;
         int id = strMap[i];
         if (id < 0) {
-            id = strings.intern(p.buf, p.strOff[i], p.strLen[i]);
+            int len = p.strLen[i];
+            if (len > maxSymbolBytes) {
+                len = maxSymbolBytes;
+                // Do not split a multi-byte UTF-8 character: back up over continuation bytes.
+                while (len > 0 && (p.buf[p.strOff[i] + len] & 0xC0) == 0x80) {
+                    len--;
+                }
+            }
+            id = strings.intern(p.buf, p.strOff[i], len);
             strMap[i] = id;
         }
         return id;

@@ -40,10 +40,13 @@ public final class DecodedProfile {
     final int decompressedBytes;
     /** Deeper stacks keep their leaf-most frames (limits.max_profile_stacktrace_depth). */
     final int maxStackDepth;
+    /** Longest symbol kept, in UTF-8 bytes (limits.max_profile_symbol_value_length). */
+    final int maxSymbolLength;
 
     private DecodedProfile(PprofData pprof, PprofRefs refs, long timeNanos, String id, List<Part> parts,
-            long[] sampleSpans, int decompressedBytes, int maxStackDepth) {
+            long[] sampleSpans, int decompressedBytes, int maxStackDepth, int maxSymbolLength) {
         this.maxStackDepth = maxStackDepth;
+        this.maxSymbolLength = maxSymbolLength;
         this.pprof = pprof;
         this.refs = refs;
         this.timeNanos = timeNanos;
@@ -181,7 +184,8 @@ public final class DecodedProfile {
             }
         }
         return new DecodedProfile(p, refs, ts, id, parts, spans, raw.length,
-                limits.maxProfileStacktraceDepth() > 0 ? limits.maxProfileStacktraceDepth() : Integer.MAX_VALUE);
+                limits.maxProfileStacktraceDepth() > 0 ? limits.maxProfileStacktraceDepth() : Integer.MAX_VALUE,
+                limits.maxProfileSymbolValueLength() > 0 ? limits.maxProfileSymbolValueLength() : Integer.MAX_VALUE);
     }
 
     /**

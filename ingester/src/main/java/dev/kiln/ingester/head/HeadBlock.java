@@ -116,7 +116,7 @@ public final class HeadBlock implements QueryableBlock {
     public void append(DecodedProfile p) {
         writeLock.lock();
         try {
-            int[] stacks = symbols.importProfile(p.pprof, p.refs, p.maxStackDepth);
+            int[] stacks = symbols.importProfile(p.pprof, p.refs, p.maxStackDepth, p.maxSymbolLength);
             // Publish symbols before the profiles that reference them become visible.
             symbols.publish();
             long added = 0;
