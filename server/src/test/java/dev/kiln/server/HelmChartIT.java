@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,16 +62,26 @@ class HelmChartIT {
     static Path scratch;
 
     private static Path helm;
+    /** Why the checks cannot run here, or null. */
+    private static String skipReason;
     private static String defaultRender;
     private static String s3Render;
 
     @BeforeAll
     static void installHelmAndRender() throws Exception {
-        assumeTrue(onPath("node") && onPath("npm"),
-                "node/npm not found (Debian packages nodejs npm): the Helm chart is not checked");
+        if (!onPath("node") || !onPath("npm")) {
+            skipReason = "node/npm not found (Debian packages nodejs npm): the Helm chart is not checked";
+            return;
+        }
         installValidationPackages();
         defaultRender = helmOk("template", "kiln", CHART.toString());
         s3Render = helmOk("template", "kiln", CHART.toString(), "-f", S3_VALUES.toString());
+    }
+
+    /** Per test rather than in @BeforeAll, so that each skipped test is reported with the reason. */
+    @BeforeEach
+    void needsNode() {
+        assumeTrue(skipReason == null, skipReason);
     }
 
     @Test
