@@ -69,6 +69,12 @@ final class BlockFigures {
         return bytes(merged) / (double) merged.stats().numSamples();
     }
 
+    /** Bytes of the symbol tables (symbols/*.parquet) of all blocks. */
+    long symbolBytes() {
+        return blocks.stream().flatMap(b -> b.meta().files().stream()).filter(f -> f.relPath().startsWith("symbols/"))
+                .mapToLong(BlockMeta.FileInfo::sizeBytes).sum();
+    }
+
     private static long bytes(BlockMeta meta) {
         return meta.files().stream().mapToLong(BlockMeta.FileInfo::sizeBytes).sum();
     }

@@ -29,8 +29,9 @@ final class IngestLoad {
      * @param gzipBytes        gzip pprof bytes pushed (and acknowledged) in the measured window
      * @param processCpuSeconds CPU time of the whole process in the window (Kiln, clients, GC, JIT)
      * @param clientCpuSeconds CPU time of the push threads in the window
+     * @param allPushes        pushes including the warm-up (how often the payloads were repeated)
      */
-    record Result(long gzipBytes, long pushes, double wallSeconds, double processCpuSeconds, double clientCpuSeconds) {
+    record Result(long gzipBytes, long pushes, double wallSeconds, double processCpuSeconds, double clientCpuSeconds, long allPushes) {
         double kilnCpuSeconds() {
             return processCpuSeconds - clientCpuSeconds;
         }
@@ -86,16 +87,19 @@ final class IngestLoad {
             long client1 = cpu(threads);
             long process1 = OS.getProcessCpuTime();
             long wall1 = System.nanoTime();
-            if (failure.get() != null) {
-                throw failure.get();
-            }
-            return new Result(bytes.get() - bytes0, pushes.get() - pushes0, (wall1 - wall0) / 1e9,
-                    (process1 - process0) / 1e9, (client1 - client0) / 1e9);
-        } finally {
+            long pushes1 = pushes.get();
+            long bytes1 = bytes.get();
             stop.set(true);
             for (Thread t : threads) {
                 t.join();
             }
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+            return new Result(bytes1 - bytes0, pushes1 - pushes0, (wall1 - wall0) / 1e9,
+                    (process1 - process0) / 1e9, (client1 - client0) / 1e9, pushes.get());
+        } finally {
+            stop.set(true);
         }
     }
 

@@ -98,12 +98,14 @@ public final class KilnBench {
                 "-pyroscopedb.flush-check-period=" + (o.spanHours() + 24) + "h",
                 "-querier.query-store-after=" + (o.spanHours() + 2) + "h"));
         flags.addAll(o.kilnFlags());
+        long pushes;
         Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(flags.toArray(String[]::new), k -> null));
         kiln.start();
         try {
             ConnectClient client = new ConnectClient(kiln.server().httpPort());
             r.section("ingest (push.v1 Connect -> distributor -> ingester head + WAL, in process; flags: " + String.join(" ", o.kilnFlags()) + ")");
             IngestLoad.Result ingest = IngestLoad.run(client, w, o.pushClients(), o.warmupSeconds(), o.pushSeconds());
+            pushes = ingest.allPushes();
             double perCpu = ingest.mbPerKilnCpuSecond();
             r.add("ingest", "mb_per_kiln_cpu_s", perCpu, "MB/s",
                     Report.ratio(perCpu, limits.decodeMbPerSec(), "in-run decode limit (target >= " + TARGET_INGEST_SHARE_OF_DECODE + ")")
@@ -154,6 +156,11 @@ public final class KilnBench {
         r.add("storage", "bytes_per_sample", perSample, "B",
                 Report.ratio(perSample, TARGET_BYTES_PER_SAMPLE, "target <= 4") + "; "
                         + Report.ratio(perSample, PYROSCOPE_BYTES_PER_SAMPLE, "Pyroscope's 8.4"));
+        r.add("storage", "symbol_bytes_per_sample", blocks.symbolBytes() / (double) blocks.samples(), "B",
+                "the symbols/ share of the above (each block stores its own symbol tables)");
+        double repeats = pushes / (double) w.payloads().size();
+        r.add("storage", "pushes_per_distinct_profile", repeats, "",
+                repeats > 1.05 ? "payloads were repeated: identical profiles compress better than real ones, raise --profiles" : "");
         double compacted = blocks.compactedBytesPerSample(work.resolve("compacted"));
         r.add("storage", "compacted_bytes_per_sample", compacted, "B",
                 Report.ratio(compacted, TARGET_BYTES_PER_SAMPLE, "target <= 4") + " (all blocks merged into one, as the compactor does)");

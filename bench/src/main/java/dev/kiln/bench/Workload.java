@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -53,20 +54,22 @@ public record Workload(List<String[]> series, List<byte[]> payloads, int[] serie
         double[] zipf = zipfCdf(o.stacks(), 1.1);
         long startMs = nowMs - o.spanHours() * 3_600_000L;
         long stepMs = Math.max(1, (nowMs - 60_000L - startMs) / o.profiles());
-        List<byte[]> payloads = new ArrayList<>(o.profiles());
         int[] seriesOf = new int[o.profiles()];
-        long raw = 0;
-        long endMs = startMs;
-        for (int k = 0; k < o.profiles(); k++) {
+        // profiles are independent (each has its own seeded random source), so they are built in parallel
+        byte[][] raw = new byte[o.profiles()][];
+        byte[][] payloads = new byte[o.profiles()][];
+        IntStream.range(0, o.profiles()).parallel().forEach(k -> {
             int s = k % series.size();
-            long timeMs = startMs + k * stepMs;
-            endMs = timeMs;
-            byte[] pprof = profile(names, stacks, popularity[serviceOfSeries.get(s)], zipf, o.samples(), timeMs, rnd);
-            raw += pprof.length;
-            payloads.add(gzip(pprof));
             seriesOf[k] = s;
+            raw[k] = profile(names, stacks, popularity[serviceOfSeries.get(s)], zipf, o.samples(), startMs + k * stepMs, new Random(k));
+            payloads[k] = gzip(raw[k]);
+        });
+        long rawBytes = 0;
+        for (byte[] r : raw) {
+            rawBytes += r.length;
         }
-        return new Workload(series, payloads, seriesOf, raw, startMs, endMs);
+        long endMs = startMs + (o.profiles() - 1) * stepMs;
+        return new Workload(series, List.of(payloads), seriesOf, rawBytes, startMs, endMs);
     }
 
     public long gzipBytes() {

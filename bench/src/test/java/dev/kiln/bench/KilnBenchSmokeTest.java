@@ -22,7 +22,8 @@ class KilnBenchSmokeTest {
             "query_head.queries", "query_head.p50_ms", "query_head.p95_ms", "query_head.max_ms",
             "query_blocks.flush_s", "query_blocks.queries", "query_blocks.p50_ms", "query_blocks.p95_ms", "query_blocks.max_ms",
             "aggregation.kiln_merge_tree_ms", "aggregation.duckdb_group_by_ms", "aggregation.kiln_vs_duckdb",
-            "storage.samples", "storage.bytes_per_sample", "storage.compacted_bytes_per_sample");
+            "storage.samples", "storage.bytes_per_sample", "storage.symbol_bytes_per_sample", "storage.pushes_per_distinct_profile",
+            "storage.compacted_bytes_per_sample");
 
     @Test
     void tinyRunReportsEveryFigure(@TempDir Path dir) throws Exception {
