@@ -23,40 +23,25 @@ final class DecodeLimits {
 
     static Result measure(List<byte[]> payloads, double cpuSeconds) {
         // a first short pass of each warms up the JIT; the second is measured
-        gunzipOnly(payloads, Math.min(1, cpuSeconds / 3));
-        double gunzip = gunzipOnly(payloads, cpuSeconds);
-        gunzipAndDecode(payloads, Math.min(1, cpuSeconds / 3));
-        double decode = gunzipAndDecode(payloads, cpuSeconds);
+        run(payloads, Math.min(1, cpuSeconds / 3), false);
+        double gunzip = run(payloads, cpuSeconds, false);
+        run(payloads, Math.min(1, cpuSeconds / 3), true);
+        double decode = run(payloads, cpuSeconds, true);
         return new Result(gunzip, decode);
     }
 
-    private static double gunzipOnly(List<byte[]> payloads, double cpuSeconds) {
-        long start = THREADS.getCurrentThreadCpuTime();
-        long deadline = start + (long) (cpuSeconds * 1e9);
-        long bytes = 0;
-        long check = 0;
-        for (int i = 0; ; i = (i + 1) % payloads.size()) {
-            byte[] p = payloads.get(i);
-            check += Gzip.decompress(p, 0, p.length, Long.MAX_VALUE, "profile", "none").length;
-            bytes += p.length;
-            long now = THREADS.getCurrentThreadCpuTime();
-            if (now >= deadline && check > 0) {
-                return bytes / 1e6 / ((now - start) / 1e9);
-            }
-        }
-    }
-
-    private static double gunzipAndDecode(List<byte[]> payloads, double cpuSeconds) {
+    /** Cycles through the payloads for {@code cpuSeconds} of this thread's CPU time; returns gzip MB per CPU second. */
+    private static double run(List<byte[]> payloads, double cpuSeconds, boolean decode) {
         PprofDecoder decoder = new PprofDecoder();
         PprofData data = new PprofData();
         long start = THREADS.getCurrentThreadCpuTime();
         long deadline = start + (long) (cpuSeconds * 1e9);
         long bytes = 0;
-        long check = 0;
+        long check = 0;   // consumed, so the JIT cannot drop the work
         for (int i = 0; ; i = (i + 1) % payloads.size()) {
             byte[] p = payloads.get(i);
             byte[] raw = Gzip.decompress(p, 0, p.length, Long.MAX_VALUE, "profile", "none");
-            check += decoder.decode(raw, 0, raw.length, data).sampleCount;
+            check += decode ? decoder.decode(raw, 0, raw.length, data).sampleCount : raw.length;
             bytes += p.length;
             long now = THREADS.getCurrentThreadCpuTime();
             if (now >= deadline && check > 0) {
