@@ -105,6 +105,7 @@ public final class Kiln implements AutoCloseable {
     }
 
     private final KilnServer server;
+    private final Ingester ingester;
     private final ServiceManager services;
     private final OtlpReceiver otlp;
     private final Scraper scraper;
@@ -136,7 +137,7 @@ public final class Kiln implements AutoCloseable {
         ingestExecutor = Executors.newFixedThreadPool(Math.max(2, cpus), named("kiln-ingest"));
         queryExecutor = Executors.newFixedThreadPool(Math.max(2, cpus), named("kiln-query"));
 
-        Ingester ingester = new Ingester(IngesterConfig.from(config), limits, store, registry, queryExecutor);
+        ingester = new Ingester(IngesterConfig.from(config), limits, store, registry, queryExecutor);
         ingester.register(server);
         Distributor distributor = new Distributor(DistributorConfig.from(config),
                 IngesterRouter.single("local", server.inProcessChannel()), limits, registry);
@@ -209,6 +210,11 @@ public final class Kiln implements AutoCloseable {
 
     public KilnServer server() {
         return server;
+    }
+
+    /** The in-process ingester, for tools that need to flush its head on demand (the benchmark). */
+    public Ingester ingester() {
+        return ingester;
     }
 
     /** The dedicated OTLP gRPC port, or -1 when it is disabled. */

@@ -1,0 +1,121 @@
+package dev.kiln.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parameters of one benchmark run, from {@code --name=value} flags. Defaults give a run of about a
+ * minute on a 2-core machine; docs/benchmarks.md records the parameters of the published run.
+ *
+ * @param services       services pushing profiles (default 12); service {@code i} runs
+ *                       {@code max(1, pods / (i + 1))} pods, so {@code svc-0} is the busiest
+ * @param pods           pods of the busiest service (default 8)
+ * @param regions        regions the pods are spread over (default 3)
+ * @param profiles       distinct generated profiles the pushers cycle through (default 240)
+ * @param samples        pprof samples (distinct stacks) per profile (default 600)
+ * @param stacks         distinct stacks in the shared stack tree (default 8,000)
+ * @param functions      function vocabulary shared by all services (default 3,000)
+ * @param spanHours      the profiles' timestamps cover this many hours before now (default 24)
+ * @param limitSeconds   CPU seconds spent measuring each in-run decode limit (default 3)
+ * @param pushClients    parallel push clients (default 4)
+ * @param warmupSeconds  pushing before the measured window, for the JIT (default 5)
+ * @param pushSeconds    measured push window (default 15)
+ * @param queryClients   parallel flame-graph clients (default 2)
+ * @param querySeconds   seconds of flame-graph queries, before and after the flush (default 5 each)
+ * @param aggregationRuns repetitions of the block aggregation and the DuckDB query; the best counts (default 3)
+ * @param workDir        where Kiln keeps its WAL and blocks (default: a temporary directory, deleted afterwards)
+ * @param kilnFlags      extra flags for the in-process Kiln ({@code --kiln=-pyroscopedb.wal.fsync=never}, repeatable)
+ */
+public record BenchOptions(int services, int pods, int regions, int profiles, int samples, int stacks, int functions,
+        int spanHours, double limitSeconds, int pushClients, double warmupSeconds, double pushSeconds, int queryClients,
+        double querySeconds, int aggregationRuns, Path workDir, List<String> kilnFlags) {
+
+    public static final String USAGE = """
+            usage: kiln-bench [--services=12] [--pods=8] [--regions=3] [--profiles=240] [--samples=600]
+                              [--stacks=8000] [--functions=3000] [--span-hours=24] [--limit-seconds=3]
+                              [--push-clients=4] [--warmup-seconds=5] [--push-seconds=15]
+                              [--query-clients=2] [--query-seconds=5] [--aggregation-runs=3]
+                              [--work-dir=DIR] [--kiln=-flag=value ...]""";
+
+    public BenchOptions {
+        positive("services", services);
+        positive("pods", pods);
+        positive("regions", regions);
+        positive("profiles", profiles);
+        positive("samples", samples);
+        positive("functions", functions);
+        positive("span-hours", spanHours);
+        positive("push-clients", pushClients);
+        positive("query-clients", queryClients);
+        positive("aggregation-runs", aggregationRuns);
+        if (stacks < samples) {
+            throw new IllegalArgumentException("--stacks (" + stacks + ") must be at least --samples (" + samples
+                    + "): every profile holds that many distinct stacks");
+        }
+        if (limitSeconds <= 0 || warmupSeconds < 0 || pushSeconds <= 0 || querySeconds <= 0) {
+            throw new IllegalArgumentException("--limit-seconds, --push-seconds and --query-seconds must be > 0, --warmup-seconds >= 0");
+        }
+        kilnFlags = List.copyOf(kilnFlags);
+    }
+
+    public static BenchOptions parse(String... args) {
+        int services = 12, pods = 8, regions = 3, profiles = 240, samples = 600, stacks = 8000, functions = 3000, span = 24;
+        double limit = 3, warmup = 5, push = 15, query = 5;
+        int pushClients = 4, queryClients = 2, runs = 3;
+        Path work = null;
+        List<String> kiln = new ArrayList<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (!arg.startsWith("--") || eq < 0) {
+                throw new IllegalArgumentException("expected --name=value, got '" + arg + "'\n" + USAGE);
+            }
+            String name = arg.substring(2, eq);
+            String value = arg.substring(eq + 1);
+            switch (name) {
+                case "services" -> services = integer(name, value);
+                case "pods" -> pods = integer(name, value);
+                case "regions" -> regions = integer(name, value);
+                case "profiles" -> profiles = integer(name, value);
+                case "samples" -> samples = integer(name, value);
+                case "stacks" -> stacks = integer(name, value);
+                case "functions" -> functions = integer(name, value);
+                case "span-hours" -> span = integer(name, value);
+                case "limit-seconds" -> limit = decimal(name, value);
+                case "push-clients" -> pushClients = integer(name, value);
+                case "warmup-seconds" -> warmup = decimal(name, value);
+                case "push-seconds" -> push = decimal(name, value);
+                case "query-clients" -> queryClients = integer(name, value);
+                case "query-seconds" -> query = decimal(name, value);
+                case "aggregation-runs" -> runs = integer(name, value);
+                case "work-dir" -> work = Path.of(value);
+                case "kiln" -> kiln.add(value);
+                default -> throw new IllegalArgumentException("unknown option --" + name + "\n" + USAGE);
+            }
+        }
+        return new BenchOptions(services, pods, regions, profiles, samples, stacks, functions, span, limit, pushClients,
+                warmup, push, queryClients, query, runs, work, kiln);
+    }
+
+    private static int integer(String name, String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be an integer, got '" + value + "'");
+        }
+    }
+
+    private static double decimal(String name, String value) {
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a number, got '" + value + "'");
+        }
+    }
+
+    private static void positive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("--" + name + " must be > 0, got " + value);
+        }
+    }
+}

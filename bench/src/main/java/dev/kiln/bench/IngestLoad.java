@@ -1,0 +1,127 @@
+package dev.kiln.bench;
+
+import com.google.protobuf.ByteString;
+import dev.kiln.proto.push.v1.PushRequest;
+import dev.kiln.proto.push.v1.RawProfileSeries;
+import dev.kiln.proto.push.v1.RawSample;
+import dev.kiln.proto.types.v1.LabelPair;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Pushes the workload's payloads over push.v1 Connect with parallel clients, cycling through them,
+ * and measures a window after a warm-up: gzip bytes accepted, and the CPU time of the Kiln process
+ * without the clients' threads.
+ */
+final class IngestLoad {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    /**
+     * @param gzipBytes        gzip pprof bytes pushed (and acknowledged) in the measured window
+     * @param processCpuSeconds CPU time of the whole process in the window (Kiln, clients, GC, JIT)
+     * @param clientCpuSeconds CPU time of the push threads in the window
+     * @param allPushes        pushes including the warm-up (how often the payloads were repeated)
+     */
+    record Result(long gzipBytes, long pushes, double wallSeconds, double processCpuSeconds, double clientCpuSeconds, long allPushes) {
+        double kilnCpuSeconds() {
+            return processCpuSeconds - clientCpuSeconds;
+        }
+
+        double mbPerKilnCpuSecond() {
+            return gzipBytes / 1e6 / kilnCpuSeconds();
+        }
+
+        double mbPerWallSecond() {
+            return gzipBytes / 1e6 / wallSeconds;
+        }
+    }
+
+    private IngestLoad() {}
+
+    static Result run(ConnectClient client, Workload w, int clients, double warmupSeconds, double seconds) throws InterruptedException {
+        AtomicLong bytes = new AtomicLong();
+        AtomicLong pushes = new AtomicLong();
+        AtomicInteger next = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        List<LabelPair>[] labels = labelPairs(w);
+        Thread[] threads = new Thread[clients];
+        for (int c = 0; c < clients; c++) {
+            threads[c] = Thread.ofPlatform().name("bench-push-" + c).daemon().unstarted(() -> {
+                while (!stop.get() && failure.get() == null) {
+                    int k = Math.floorMod(next.getAndIncrement(), w.payloads().size());
+                    byte[] payload = w.payloads().get(k);
+                    PushRequest push = PushRequest.newBuilder().addSeries(RawProfileSeries.newBuilder()
+                            .addAllLabels(labels[w.seriesOf()[k]])
+                            .addSamples(RawSample.newBuilder().setRawProfile(ByteString.copyFrom(payload)).setID(UUID.randomUUID().toString())))
+                            .build();
+                    try {
+                        client.call("push.v1.PusherService/Push", push.toByteArray());
+                    } catch (RuntimeException e) {
+                        failure.compareAndSet(null, e);
+                        return;
+                    }
+                    bytes.addAndGet(payload.length);
+                    pushes.incrementAndGet();
+                }
+            });
+            threads[c].start();
+        }
+        try {
+            Thread.sleep((long) (warmupSeconds * 1000));
+            long bytes0 = bytes.get();
+            long pushes0 = pushes.get();
+            long wall0 = System.nanoTime();
+            long process0 = OS.getProcessCpuTime();
+            long client0 = cpu(threads);
+            Thread.sleep((long) (seconds * 1000));
+            long client1 = cpu(threads);
+            long process1 = OS.getProcessCpuTime();
+            long wall1 = System.nanoTime();
+            long pushes1 = pushes.get();
+            long bytes1 = bytes.get();
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+            return new Result(bytes1 - bytes0, pushes1 - pushes0, (wall1 - wall0) / 1e9,
+                    (process1 - process0) / 1e9, (client1 - client0) / 1e9, pushes.get());
+        } finally {
+            stop.set(true);
+        }
+    }
+
+    private static long cpu(Thread[] threads) {
+        long sum = 0;
+        for (Thread t : threads) {
+            sum += Math.max(0, THREADS.getThreadCpuTime(t.threadId()));
+        }
+        return sum;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<LabelPair>[] labelPairs(Workload w) {
+        List<LabelPair>[] out = new List[w.series().size()];
+        for (int s = 0; s < out.length; s++) {
+            String[] kv = w.series().get(s);
+            List<LabelPair> pairs = new ArrayList<>();
+            for (int i = 0; i < kv.length; i += 2) {
+                pairs.add(LabelPair.newBuilder().setName(kv[i]).setValue(kv[i + 1]).build());
+            }
+            out[s] = pairs;
+        }
+        return out;
+    }
+}

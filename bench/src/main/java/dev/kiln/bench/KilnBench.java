@@ -1,0 +1,183 @@
+package dev.kiln.bench;
+
+import dev.kiln.common.config.ConfigLoader;
+import dev.kiln.server.Kiln;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The issue-8 benchmark (bin/kiln-bench): generates a realistic pprof workload, measures the in-run
+ * decode limits on it, starts an all-in-one Kiln in this process (write-ahead log on, fsync per
+ * push), pushes with parallel clients, queries flame graphs, flushes, and measures the flushed
+ * blocks. Every figure is printed with its ratio to the in-run limit or target it is judged by.
+ * Options: {@link BenchOptions}; results and the published command: docs/benchmarks.md.
+ */
+public final class KilnBench {
+    /** Issue-8 targets and the reference figures of limits.md / pyroscope-lessons.md. */
+    static final double TARGET_INGEST_MB_PER_CPU_S = 40;
+    static final double TARGET_INGEST_SHARE_OF_DECODE = 0.45;
+    static final double PYROSCOPE_INGEST_MB_PER_CPU_S = 8;
+    static final double LIMITS_MD_GUNZIP_MB_S = 155;
+    static final double LIMITS_MD_DECODE_MB_S = 90;
+    static final double TARGET_QUERY_MS = 1000;
+    static final double TARGET_AGGREGATION_VS_DUCKDB = 1.5;
+    static final double TARGET_BYTES_PER_SAMPLE = 4;
+    static final double PYROSCOPE_BYTES_PER_SAMPLE = 8.4;
+
+    private KilnBench() {}
+
+    public static void main(String[] args) throws Exception {
+        // Kiln's per-event INFO lines would bury the figures; KILN_LOG_LEVEL=INFO brings them back
+        if (System.getenv("KILN_LOG_LEVEL") == null && System.getProperty("KILN_LOG_LEVEL") == null) {
+            System.setProperty("KILN_LOG_LEVEL", "WARN");
+        }
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.println(BenchOptions.USAGE);
+            return;
+        }
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("kiln-bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        run(options, System.out);
+    }
+
+    /** Runs every section, printing to {@code out}; returns the figures. */
+    static Report run(BenchOptions o, PrintStream out) throws Exception {
+        Report r = new Report(out);
+        boolean temporary = o.workDir() == null;
+        Path work = temporary ? Files.createTempDirectory("kiln-bench") : Files.createDirectories(o.workDir());
+        try {
+            runIn(o, work, r);
+        } finally {
+            if (temporary) {
+                deleteRecursively(work);
+            }
+        }
+        return r;
+    }
+
+    private static void runIn(BenchOptions o, Path work, Report r) throws Exception {
+        r.section(String.format(Locale.ROOT, "workload (machine: %d cores, %s %s, max heap %d MiB)", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name"), System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20));
+        long t0 = System.nanoTime();
+        Workload w = Workload.generate(o, System.currentTimeMillis());
+        r.add("workload", "series", w.series().size(), "", "services=" + o.services() + " busiest pods=" + o.pods() + " regions=" + o.regions());
+        r.add("workload", "distinct_profiles", w.payloads().size(), "", "");
+        r.add("workload", "samples_per_profile", o.samples(), "", "Zipf(1.1) over " + o.stacks() + " stacks 10-60 deep, " + o.functions() + " functions");
+        r.add("workload", "gzip_kb_per_profile", w.gzipBytes() / 1e3 / w.payloads().size(), "KB", "");
+        r.add("workload", "raw_kb_per_profile", w.rawBytes() / 1e3 / w.payloads().size(), "KB", "");
+        r.add("workload", "generate_s", (System.nanoTime() - t0) / 1e9, "s", "");
+
+        r.section("in-run limits (one thread, its CPU time; MB = 10^6 bytes of gzip pprof)");
+        DecodeLimits.Result limits = DecodeLimits.measure(w.payloads(), o.limitSeconds());
+        r.add("limits", "gunzip_mb_per_cpu_s", limits.gunzipMbPerSec(), "MB/s",
+                Report.ratio(limits.gunzipMbPerSec(), LIMITS_MD_GUNZIP_MB_S, "limits.md's ~155 MB/s (machine state)"));
+        r.add("limits", "decode_mb_per_cpu_s", limits.decodeMbPerSec(), "MB/s",
+                Report.ratio(limits.decodeMbPerSec(), LIMITS_MD_DECODE_MB_S, "limits.md's 85-95 MB/s (gunzip + streaming PprofDecoder)"));
+
+        Path storage = work.resolve("storage");
+        long spanEndMs = System.currentTimeMillis() + 60_000L;
+        List<String> flags = new ArrayList<>(List.of("-server.http-listen-port=0", "-server.grpc-listen-port=0",
+                "-distributor.receivers.otlp.protocols.grpc.endpoint=",
+                "-pyroscopedb.data-path=" + work.resolve("data"), "-storage.filesystem.dir=" + storage,
+                // the workload is a backfill over the span: no rate limit, no time window, no
+                // flushes while pushing, and the ingester answers queries over the whole span
+                "-limits.ingestion-rate-mb=0", "-limits.reject-older-than=0s", "-limits.reject-newer-than=0s",
+                "-pyroscopedb.flush-check-period=" + (o.spanHours() + 24) + "h",
+                "-querier.query-store-after=" + (o.spanHours() + 2) + "h"));
+        flags.addAll(o.kilnFlags());
+        long pushes;
+        Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(flags.toArray(String[]::new), k -> null));
+        kiln.start();
+        try {
+            ConnectClient client = new ConnectClient(kiln.server().httpPort());
+            r.section("ingest (push.v1 Connect -> distributor -> ingester head + WAL, in process; flags: " + String.join(" ", o.kilnFlags()) + ")");
+            IngestLoad.Result ingest = IngestLoad.run(client, w, o.pushClients(), o.warmupSeconds(), o.pushSeconds());
+            pushes = ingest.allPushes();
+            double perCpu = ingest.mbPerKilnCpuSecond();
+            r.add("ingest", "mb_per_kiln_cpu_s", perCpu, "MB/s",
+                    Report.ratio(perCpu, limits.decodeMbPerSec(), "in-run decode limit (target >= " + TARGET_INGEST_SHARE_OF_DECODE + ")")
+                            + "; " + Report.ratio(perCpu, TARGET_INGEST_MB_PER_CPU_S, "target 40")
+                            + "; " + Report.ratio(perCpu, PYROSCOPE_INGEST_MB_PER_CPU_S, "Pyroscope's ~8"));
+            r.add("ingest", "mb_per_wall_s", ingest.mbPerWallSecond(), "MB/s", "with " + o.pushClients() + " clients on this machine");
+            r.add("ingest", "pushes_per_s", ingest.pushes() / ingest.wallSeconds(), "1/s", "one profile per push");
+            r.add("ingest", "kiln_cpu_cores", ingest.kilnCpuSeconds() / ingest.wallSeconds(), "cores",
+                    "process CPU minus the push threads' (GC and JIT count as Kiln's)");
+            r.add("ingest", "client_cpu_cores", ingest.clientCpuSeconds() / ingest.wallSeconds(), "cores", "push threads, not counted");
+
+            String busy = "{service_name=\"svc-0\"}";
+            long startMs = w.startMs() - 60_000L;
+            r.section("query: flame graph of " + busy + " over " + o.spanHours() + "h, " + o.queryClients() + " parallel clients, head");
+            QueryLoad.Result head = QueryLoad.run(client, busy, startMs, spanEndMs, o.queryClients(), o.querySeconds());
+            queryFigures(r, "query_head", head);
+
+            long f0 = System.nanoTime();
+            kiln.ingester().flushAll();
+            double flushSeconds = (System.nanoTime() - f0) / 1e9;
+            r.section("query: the same after flushing the head into blocks");
+            r.add("query_blocks", "flush_s", flushSeconds, "s", "Ingester.flushAll: write, upload, swap");
+            QueryLoad.Result blocks = QueryLoad.run(client, busy, startMs, spanEndMs, o.queryClients(), o.querySeconds());
+            queryFigures(r, "query_blocks", blocks);
+            if (blocks.total() != head.total()) {
+                throw new IllegalStateException("flame graph total changed across the flush: " + head.total() + " -> " + blocks.total());
+            }
+            r.note("same total before and after the flush: " + head.total());
+        } finally {
+            kiln.close();
+        }
+
+        BlockFigures blocks = new BlockFigures(storage);
+        r.section("aggregation step over the flushed blocks vs DuckDB (one thread each, best of " + o.aggregationRuns() + ")");
+        BlockFigures.Aggregation a = blocks.aggregation(o.aggregationRuns());
+        r.add("aggregation", "kiln_merge_tree_ms", a.kilnMillis(), "ms", "ParquetBlock.mergeTree, all CPU series of " + blocks.blockCount() + " blocks");
+        r.add("aggregation", "duckdb_group_by_ms", a.duckDbMillis(), "ms", "SELECT stack_id, sum(value) ... GROUP BY 1, same rows");
+        r.add("aggregation", "kiln_vs_duckdb", a.kilnMillis() / a.duckDbMillis(), "x",
+                Report.ratio(a.kilnMillis() / a.duckDbMillis(), TARGET_AGGREGATION_VS_DUCKDB, "target <= 1.5x DuckDB"));
+        if (a.kilnTotal() != a.duckDbTotal()) {
+            throw new IllegalStateException("Kiln and DuckDB aggregated different rows: totals " + a.kilnTotal() + " vs " + a.duckDbTotal());
+        }
+        r.note("same total from both: " + a.kilnTotal());
+
+        r.section("storage (flushed blocks on disk, symbols included)");
+        double perSample = blocks.bytes() / (double) blocks.samples();
+        r.add("storage", "samples", blocks.samples(), "", "stack/value rows in " + blocks.blockCount() + " blocks");
+        r.add("storage", "bytes_per_sample", perSample, "B",
+                Report.ratio(perSample, TARGET_BYTES_PER_SAMPLE, "target <= 4") + "; "
+                        + Report.ratio(perSample, PYROSCOPE_BYTES_PER_SAMPLE, "Pyroscope's 8.4"));
+        r.add("storage", "symbol_bytes_per_sample", blocks.symbolBytes() / (double) blocks.samples(), "B",
+                "the symbols/ share of the above (each block stores its own symbol tables)");
+        double repeats = pushes / (double) w.payloads().size();
+        r.add("storage", "pushes_per_distinct_profile", repeats, "",
+                repeats > 1.05 ? "payloads were repeated: identical profiles compress better than real ones, raise --profiles" : "");
+        double compacted = blocks.compactedBytesPerSample(work.resolve("compacted"));
+        r.add("storage", "compacted_bytes_per_sample", compacted, "B",
+                Report.ratio(compacted, TARGET_BYTES_PER_SAMPLE, "target <= 4") + " (all blocks merged into one, as the compactor does)");
+    }
+
+    private static void queryFigures(Report r, String section, QueryLoad.Result q) {
+        r.add(section, "queries", q.sortedMillis().length, "", "");
+        r.add(section, "p50_ms", q.percentile(50), "ms", Report.ratio(q.percentile(50), TARGET_QUERY_MS, "target 1 s"));
+        r.add(section, "p95_ms", q.percentile(95), "ms", Report.ratio(q.percentile(95), TARGET_QUERY_MS, "target 1 s"));
+        r.add(section, "max_ms", q.percentile(100), "ms", "");
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.kiln.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the whole benchmark with tiny parameters so that it cannot rot; asserts figures, never timings. */
+class KilnBenchSmokeTest {
+    private static final List<String> FIGURES = List.of(
+            "workload.series", "workload.distinct_profiles", "workload.samples_per_profile", "workload.gzip_kb_per_profile",
+            "workload.raw_kb_per_profile", "workload.generate_s",
+            "limits.gunzip_mb_per_cpu_s", "limits.decode_mb_per_cpu_s",
+            "ingest.mb_per_kiln_cpu_s", "ingest.mb_per_wall_s", "ingest.pushes_per_s", "ingest.kiln_cpu_cores", "ingest.client_cpu_cores",
+            "query_head.queries", "query_head.p50_ms", "query_head.p95_ms", "query_head.max_ms",
+            "query_blocks.flush_s", "query_blocks.queries", "query_blocks.p50_ms", "query_blocks.p95_ms", "query_blocks.max_ms",
+            "aggregation.kiln_merge_tree_ms", "aggregation.duckdb_group_by_ms", "aggregation.kiln_vs_duckdb",
+            "storage.samples", "storage.bytes_per_sample", "storage.symbol_bytes_per_sample", "storage.pushes_per_distinct_profile",
+            "storage.compacted_bytes_per_sample");
+
+    @Test
+    void tinyRunReportsEveryFigure(@TempDir Path dir) throws Exception {
+        BenchOptions o = BenchOptions.parse("--services=2", "--pods=2", "--regions=2", "--profiles=6", "--samples=20", "--stacks=100",
+                "--functions=50", "--span-hours=2", "--limit-seconds=0.2", "--push-clients=2", "--warmup-seconds=0",
+                "--push-seconds=1", "--query-clients=2", "--query-seconds=0.2", "--aggregation-runs=1", "--work-dir=" + dir,
+                "--kiln=-pyroscopedb.wal.fsync=never");
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Report report = KilnBench.run(o, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        Map<String, Double> values = report.values();
+        assertEquals(FIGURES, List.copyOf(values.keySet()));
+        values.forEach((name, v) -> assertTrue(Double.isFinite(v) && v >= 0, name + " = " + v));
+        assertEquals(List.of("workload", "limits", "ingest", "query_head", "query_blocks", "aggregation", "storage"),
+                List.copyOf(report.sections()));
+        // the generated shape: 2 + 1 pods, 6 profiles of 20 samples, each stored once per sample type
+        assertEquals(3, values.get("workload.series"));
+        assertEquals(6, values.get("workload.distinct_profiles"));
+        assertTrue(values.get("ingest.mb_per_kiln_cpu_s") > 0, "something was pushed");
+        assertTrue(values.get("storage.samples") >= 2 * 6 * 20, "every distinct profile was pushed at least once");
+        assertEquals(0, values.get("storage.samples") % 20, "whole profiles of 20 samples per sample type");
+        String text = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("ingest.mb_per_kiln_cpu_s") && text.contains("x in-run decode limit"), text);
+        assertTrue(text.contains("same total from both"), text);
+    }
+
+    @Test
+    void badOptionsAreNamed() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> BenchOptions.parse("--samples=50", "--stacks=10"));
+        assertEquals("--stacks (10) must be at least --samples (50): every profile holds that many distinct stacks", e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--colour=red"));
+        assertTrue(e.getMessage().startsWith("unknown option --colour\n"), e.getMessage());
+    }
+}
