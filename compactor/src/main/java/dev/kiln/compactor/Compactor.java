@@ -181,12 +181,7 @@ public final class Compactor extends AbstractScheduledService {
             applyRetention(t, nowMs);
         }
         publish(t, nowMs, false);
-        for (CompactionPlanner.Group g : planner.plan(t.queryable(), nowMs)) {
-            if (stopping()) {
-                return;
-            }
-            compact(t, g, nowMs);
-        }
+        mergeDueRanges(t, nowMs);
         if (cleanup) {
             deleteDue(t, nowMs);
             // Also rewritten without changes, so readers can tell from updatedAt that the compactor is alive.
@@ -228,7 +223,23 @@ public final class Compactor extends AbstractScheduledService {
         }
     }
 
-    private void compact(TenantBlocks t, CompactionPlanner.Group g, long nowMs) {
+    /**
+     * Merges until nothing is due: merging the small ranges makes their enclosing range due. Each
+     * merge leaves fewer blocks, so this ends; after a failed merge the rest waits for the next run.
+     */
+    private void mergeDueRanges(TenantBlocks t, long nowMs) {
+        List<CompactionPlanner.Group> groups;
+        while (!(groups = planner.plan(t.queryable(), nowMs)).isEmpty()) {
+            for (CompactionPlanner.Group g : groups) {
+                if (stopping() || !compact(t, g, nowMs)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Merges one group, uploads the result and records it in the index; false when that failed. */
+    private boolean compact(TenantBlocks t, CompactionPlanner.Group g, long nowMs) {
         String id = Ulid.generate();
         Path dir = scratch.resolve(id);
         long bytes = 0;
@@ -255,10 +266,12 @@ public final class Compactor extends AbstractScheduledService {
                     .log("compacted blocks");
             t.add(out);
             publish(t, nowMs, false);
+            return true;
         } catch (IOException | RuntimeException e) {
             compactionFailures.increment();
             log.atError().addKeyValue("tenant", t.tenant).addKeyValue("inputs", inputIds).addKeyValue("err", String.valueOf(e.getMessage()))
                     .log("compaction failed; will retry");
+            return false;
         } finally {
             deleteScratch(dir);
         }

@@ -45,15 +45,37 @@ class CompactionPlannerTest {
     }
 
     @Test
-    void theLargestDueRangeIsMergedDirectly() {
-        List<BlockMeta> day = new ArrayList<>();
-        for (int h = 0; h < 24; h++) {
-            day.add(block(T0 + h * HOUR, T0 + h * HOUR + 50 * MINUTE));
+    void smallerRangesAreMergedFirst() {
+        List<BlockMeta> replicas = new ArrayList<>();
+        for (int h = 0; h < 4; h++) {
+            for (int r = 0; r < 3; r++) {
+                replicas.add(block(T0 + h * HOUR + r * MINUTE, T0 + h * HOUR + 50 * MINUTE));
+            }
         }
-        // Before the day is due, its ended 4h ranges are; the last one (20h-24h) is not yet.
+        // The 4h range is due too, but each of its hours still has three blocks.
+        assertEquals(List.of(List.of(T0, 1L, 3L), List.of(T0 + HOUR, 1L, 3L), List.of(T0 + 2 * HOUR, 1L, 3L),
+                List.of(T0 + 3 * HOUR, 1L, 3L)), plan(replicas, T0 + 4 * HOUR + 15 * MINUTE));
+
+        List<BlockMeta> hours = new ArrayList<>();
+        for (int h = 0; h < 24; h++) {
+            hours.add(block(T0 + h * HOUR, T0 + h * HOUR + 50 * MINUTE));
+        }
         assertEquals(List.of(List.of(T0, 4L, 4L), List.of(T0 + 4 * HOUR, 4L, 4L), List.of(T0 + 8 * HOUR, 4L, 4L),
-                List.of(T0 + 12 * HOUR, 4L, 4L), List.of(T0 + 16 * HOUR, 4L, 4L)), plan(day, T0 + 24 * HOUR));
-        assertEquals(List.of(List.of(T0, 24L, 24L)), plan(day, T0 + 24 * HOUR + 15 * MINUTE));
+                List.of(T0 + 12 * HOUR, 4L, 4L), List.of(T0 + 16 * HOUR, 4L, 4L), List.of(T0 + 20 * HOUR, 4L, 4L)),
+                plan(hours, T0 + 24 * HOUR + 15 * MINUTE));
+
+        List<BlockMeta> fourHours = new ArrayList<>();
+        for (int q = 0; q < 6; q++) {
+            fourHours.add(block(T0 + q * 4 * HOUR, T0 + q * 4 * HOUR + 3 * HOUR));
+        }
+        assertEquals(List.of(List.of(T0, 24L, 6L)), plan(fourHours, T0 + 24 * HOUR + 15 * MINUTE));
+    }
+
+    @Test
+    void aRangeIsDueOnlyAfterItsWaitPeriod() {
+        List<BlockMeta> blocks = List.of(block(T0, T0 + HOUR), block(T0 + 2 * HOUR, T0 + 3 * HOUR));
+        assertEquals(List.of(), plan(blocks, T0 + 4 * HOUR + 14 * MINUTE));
+        assertEquals(List.of(List.of(T0, 4L, 2L)), plan(blocks, T0 + 4 * HOUR + 15 * MINUTE));
     }
 
     @Test
@@ -76,7 +98,6 @@ class CompactionPlannerTest {
     void rangesBeforeTheEpochAlignToo() {
         long start = -4 * HOUR;
         List<BlockMeta> blocks = List.of(block(start + MINUTE, start + 2 * MINUTE), block(start + 3 * HOUR, start + 3 * HOUR + 1));
-        // The day before the epoch ends when the 4h range does: the larger range is merged.
-        assertEquals(List.of(List.of(-24 * HOUR, 24L, 2L)), plan(blocks, 15 * MINUTE));
+        assertEquals(List.of(List.of(start, 4L, 2L)), plan(blocks, 15 * MINUTE));
     }
 }

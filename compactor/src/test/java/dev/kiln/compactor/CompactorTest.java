@@ -117,8 +117,12 @@ class CompactorTest {
         return r.get(name).tags(tags).counter().count();
     }
 
+    /**
+     * Two replicas' blocks of hour 0 and blocks of hours 1 and 2: the replicas are merged first
+     * (their hour has ended), then the 4h range, into one level-3 block holding each profile once.
+     */
     @Test
-    void mergesTheBlocksOfAFourHourRangeOnceWithReplicaProfilesCountedOnce() throws Exception {
+    void mergesTheBlocksOfAFourHourRangeIntoOneWithReplicaProfilesCountedOnce() throws Exception {
         String replicaA = hourBlock("t", 0);
         String replicaB = hourBlock("t", 0);
         String hour1 = hourBlock("t", 1);
@@ -134,34 +138,58 @@ class CompactorTest {
 
         long now = T0 + 4 * HOUR + 15 * MINUTE;
         compactor.runOnce(now);
-        assertEquals(1, count(registry, "pyroscope.compactor.compactions"));
-        assertEquals(4, count(registry, "pyroscope.compactor.blocks.marked.for.deletion", "reason", "compaction"));
+        assertEquals(2, count(registry, "pyroscope.compactor.compactions"));
+        assertEquals(5, count(registry, "pyroscope.compactor.blocks.marked.for.deletion", "reason", "compaction"));
         BucketIndex index = index("t");
         assertEquals(now, index.updatedAtMs());
         List<BlockMeta> queryable = index.queryableBlocks();
         assertEquals(1, queryable.size());
         BlockMeta merged = queryable.get(0);
-        assertEquals(2, merged.compaction().level());
+        assertEquals(3, merged.compaction().level());
         assertEquals(new TreeSet<>(inputs), new TreeSet<>(merged.compaction().sources()));
-        assertEquals(new TreeSet<>(inputs), new TreeSet<>(merged.compaction().parents()));
         assertEquals(new BlockMeta.Stats(2, 6, 6), merged.stats());
         assertEquals(T0 + 10 * MINUTE, merged.minTimeMs());
         assertEquals(T0 + 2 * HOUR + 20 * MINUTE, merged.maxTimeMs());
 
-        // The index lists the inputs too, marked at this run, until their files are deleted.
-        Set<String> all = new TreeSet<>(inputs);
+        // The hour-0 merge: a level-2 block of the two replicas, itself replaced by the 4h merge.
+        List<String> parents = new ArrayList<>(merged.compaction().parents());
+        assertEquals(3, parents.size());
+        assertTrue(parents.removeAll(List.of(hour1, hour2)));
+        BlockMeta hour0 = index.blocks().stream().filter(b -> b.id().equals(parents.get(0))).findFirst().orElseThrow();
+        assertEquals(new BlockMeta.Compaction(2, List.copyOf(new TreeSet<>(List.of(replicaA, replicaB))),
+                List.of(replicaA, replicaB).stream().sorted().toList()), hour0.compaction());
+        assertEquals(new BlockMeta.Stats(2, 2, 2), hour0.stats());
+
+        // The index lists the replaced blocks too, marked at this run, until their files are deleted.
+        Set<String> replaced = new TreeSet<>(inputs);
+        replaced.add(hour0.id());
+        Set<String> all = new TreeSet<>(replaced);
         all.add(merged.id());
         assertEquals(all, ids(index.blocks()));
-        assertEquals(new TreeSet<>(inputs), markedIds(index));
+        assertEquals(replaced, markedIds(index));
         index.deletionMarks().forEach(m -> assertEquals(now, m.deletionTimeMs()));
-        for (String input : inputs) {
-            JsonNode mark = new ObjectMapper().readTree(store.get("t/" + input + "/deletion-mark.json"));
-            assertEquals(input, mark.get("id").asText());
+        for (String id : replaced) {
+            JsonNode mark = new ObjectMapper().readTree(store.get("t/" + id + "/deletion-mark.json"));
+            assertEquals(id, mark.get("id").asText());
             assertEquals(now / 1000, mark.get("deletion_time").asLong());
         }
 
         // hour 0 once: api 10 + 20 + 30, web 1 + 2 + 3
         assertEquals(Map.of("main;a;b", 60L, "main;c", 6L), queryTotals("t"));
+    }
+
+    @Test
+    void fourBlocksOfAFourHourRangeBecomeOneLevelTwoBlock() throws Exception {
+        Set<String> inputs = Set.of(hourBlock("t", 0), hourBlock("t", 1), hourBlock("t", 2), hourBlock("t", 3));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        compactor(registry).runOnce(T0 + 4 * HOUR + 15 * MINUTE);
+        BlockMeta merged = index("t").queryableBlocks().get(0);
+        assertEquals(1, index("t").queryableBlocks().size());
+        assertEquals(2, merged.compaction().level());
+        assertEquals(inputs, Set.copyOf(merged.compaction().parents()));
+        assertEquals(inputs, markedIds(index("t")));
+        assertEquals(1, count(registry, "pyroscope.compactor.compactions"));
+        assertEquals(Map.of("main;a;b", 100L, "main;c", 10L), queryTotals("t"));
     }
 
     @Test
