@@ -60,7 +60,7 @@ public final class Compactor extends AbstractScheduledService {
     private final CompactionPlanner planner;
     private final Path scratch;
     private final Map<String, TenantBlocks> tenants = new HashMap<>();
-    private long lastCleanupMs = Long.MIN_VALUE;
+    private long nextCleanupMs;
 
     private final Counter compactions;
     private final Counter compactionFailures;
@@ -118,7 +118,7 @@ public final class Compactor extends AbstractScheduledService {
     @Override
     protected void runOneIteration() {
         long now = System.currentTimeMillis();
-        run(now, now - lastCleanupMs >= config.cleanupInterval().toMillis());
+        run(now, now >= nextCleanupMs);
     }
 
     /** One complete run at {@code nowMs}: index refresh, merges, retention and deletion, for every tenant. */
@@ -154,7 +154,7 @@ public final class Compactor extends AbstractScheduledService {
             }
         }
         if (cleanup) {
-            lastCleanupMs = nowMs;
+            nextCleanupMs = nowMs + config.cleanupInterval().toMillis();
         }
         if (allDone) {
             lastSuccessfulRunSeconds.set(System.currentTimeMillis() / 1000);

@@ -25,6 +25,8 @@ import dev.kiln.common.query.TimeRange;
 import dev.kiln.common.symbols.SymbolTable;
 import dev.kiln.common.tree.CallTree;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CompactorTest {
     /** A UTC midnight: the start of a 24h, a 4h and a 1h range. */
-    static final long T0 = Instant.parse("2026-03-02T00:00:00Z").toEpochMilli();
+    static final long T0 = Instant.parse("2025-03-03T00:00:00Z").toEpochMilli();
     static final long HOUR = Duration.ofHours(1).toMillis();
     static final long MINUTE = Duration.ofMinutes(1).toMillis();
     static final long DELAY = Duration.ofHours(12).toMillis();
@@ -193,6 +195,24 @@ class CompactorTest {
     }
 
     @Test
+    void metricsKeepPyroscopesNames() throws Exception {
+        hourBlock("t", 0);
+        hourBlock("t", 1);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new Compactor(config, store, TenantLimits.fixed(Limits.DEFAULTS), registry).runOnce(T0 + 4 * HOUR + 15 * MINUTE);
+        String text = registry.scrape();
+        assertTrue(text.contains("\npyroscope_compactor_compactions_total 1.0\n"), text);
+        assertTrue(text.contains("\npyroscope_compactor_blocks_marked_for_deletion_total{reason=\"compaction\"} 2.0\n"), text);
+        assertTrue(text.contains("\npyroscope_compactor_blocks_cleaned_total 0.0\n"), text);
+        assertTrue(text.contains("\npyroscope_compactor_compaction_duration_seconds_count 1\n"), text);
+        assertTrue(text.contains("\npyroscope_compactor_compactions_failed_total 0.0\n"), text);
+        assertTrue(text.contains("\npyroscope_compactor_last_successful_run_timestamp_seconds "), text);
+        long inputBytes = index("t").blocks().stream().filter(b -> b.compaction().level() == 1)
+                .mapToLong(b -> b.files().stream().mapToLong(BlockMeta.FileInfo::sizeBytes).sum()).sum();
+        assertTrue(text.contains("\npyroscope_compactor_compaction_input_bytes_total " + (double) inputBytes + "\n"), text);
+    }
+
+    @Test
     void deletesReplacedBlocksOnceTheDeletionDelayHasPassed() throws Exception {
         Set<String> inputs = Set.of(hourBlock("t", 0), hourBlock("t", 1));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -241,6 +261,16 @@ class CompactorTest {
         assertEquals(Set.of(shortNew), blockDirs("short"));
         assertEquals(Set.of(keptOld, keptNew), blockDirs("forever"));
         assertEquals(Set.of(shortNew), ids(index("short").blocks()));
+    }
+
+    @Test
+    void theFirstScheduledRunAppliesRetention() throws Exception {
+        Path overrides = tmp.resolve("overrides.yaml");
+        Files.writeString(overrides, "overrides:\n  short:\n    compactor_blocks_retention_period: 1d\n");
+        String old = hourBlock("short", 0);
+        compactor(store, new SimpleMeterRegistry(), new RuntimeOverrides(Limits.DEFAULTS, overrides, Duration.ofSeconds(10)))
+                .runOneIteration();
+        assertEquals(Set.of(old), markedIds(index("short")));
     }
 
     @Test
