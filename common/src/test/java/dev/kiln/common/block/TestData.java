@@ -20,20 +20,20 @@ import java.util.List;
 import java.util.Map;
 
 /** Builds series with known stacks and values, and reads query results back as plain maps. */
-final class TestData {
-    static final String CPU = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
+public final class TestData {
+    public static final String CPU = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
     static final String ALLOC = "memory:alloc_space:bytes:space:bytes";
-    static final long MS = 1_000_000L;
+    public static final long MS = 1_000_000L;
 
     private TestData() {}
 
-    static Labels labels(String profileType, String service) {
+    public static Labels labels(String profileType, String service) {
         ProfileTypeId t = ProfileTypeId.parse(profileType);
         return Labels.of("__name__", t.name(), "__profile_type__", profileType, "service_name", service);
     }
 
     /** Interns a stack given root-first function names; returns its stack id. */
-    static int stack(SymbolTable t, String... rootFirst) {
+    public static int stack(SymbolTable t, String... rootFirst) {
         int node = 0;
         for (String fn : rootFirst) {
             int name = t.internString(fn);
@@ -45,7 +45,7 @@ final class TestData {
     }
 
     /** Accumulates the profiles of one series. */
-    static final class SeriesBuilder {
+    public static final class SeriesBuilder {
         private final Labels labels;
         private final List<Long> times = new ArrayList<>();
         private final List<String> ids = new ArrayList<>();
@@ -53,12 +53,12 @@ final class TestData {
         private final List<long[]> values = new ArrayList<>();
         private final List<long[]> spans = new ArrayList<>();
 
-        SeriesBuilder(Labels labels) {
+        public SeriesBuilder(Labels labels) {
             this.labels = labels;
         }
 
         /** Adds a profile: pairs of (stack id, value), which must be in ascending stack order. */
-        SeriesBuilder profile(long timeMs, String id, long... stackValuePairs) {
+        public SeriesBuilder profile(long timeMs, String id, long... stackValuePairs) {
             return profileWithSpans(timeMs, id, null, stackValuePairs);
         }
 
@@ -78,7 +78,7 @@ final class TestData {
             return this;
         }
 
-        BlockSeries build() {
+        public BlockSeries build() {
             int n = times.size();
             long[] totals = new long[n];
             for (int i = 0; i < n; i++) {
@@ -89,7 +89,7 @@ final class TestData {
         }
     }
 
-    static SelectionSpec select(String profileType, String selector, TimeRange range) {
+    public static SelectionSpec select(String profileType, String selector, TimeRange range) {
         return select(profileType, selector, range, null, null);
     }
 
@@ -99,7 +99,7 @@ final class TestData {
     }
 
     /** Writes a level-1 block into a fresh directory under {@code tmp}, uploads it and opens it from the store. */
-    static ParquetBlock writeAndOpen(Path tmp, ObjectStore store, String tenant, List<BlockSeries> series, Symbols symbols,
+    public static ParquetBlock writeAndOpen(Path tmp, ObjectStore store, String tenant, List<BlockSeries> series, Symbols symbols,
             BlockWriterConfig config) throws IOException {
         String id = Ulid.generate();
         Path dir = tmp.resolve("local-" + id);
@@ -109,7 +109,7 @@ final class TestData {
     }
 
     /** Self value per root-first path "a;b;c" of a call tree. */
-    static Map<String, Long> selfByPath(CallTree t) {
+    public static Map<String, Long> selfByPath(CallTree t) {
         Map<String, Long> out = new HashMap<>();
         for (int i = 1; i < t.size(); i++) {
             if (t.self(i) != 0) {
