@@ -96,7 +96,9 @@ public final class KilnBench {
                 // flushes while pushing, and the ingester answers queries over the whole span
                 "-limits.ingestion-rate-mb=0", "-limits.reject-older-than=0s", "-limits.reject-newer-than=0s",
                 "-pyroscopedb.flush-check-period=" + (o.spanHours() + 24) + "h",
-                "-querier.query-store-after=" + (o.spanHours() + 2) + "h"));
+                "-querier.query-store-after=" + (o.spanHours() + 2) + "h",
+                // the bench measures the ingester's own blocks: the compactor stays out of the way
+                "-compactor.data-dir=" + work.resolve("compactor"), "-compactor.compaction-interval=" + (o.spanHours() + 24) + "h"));
         flags.addAll(o.kilnFlags());
         long pushes;
         Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(flags.toArray(String[]::new), k -> null));

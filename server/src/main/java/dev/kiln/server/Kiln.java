@@ -18,6 +18,8 @@ import dev.kiln.common.objstore.StorageConfig;
 import dev.kiln.common.query.BlockQueryService;
 import dev.kiln.common.server.KilnServer;
 import dev.kiln.common.server.ServerConfig;
+import dev.kiln.compactor.Compactor;
+import dev.kiln.compactor.CompactorConfig;
 import dev.kiln.distributor.Distributor;
 import dev.kiln.distributor.DistributorConfig;
 import dev.kiln.distributor.IngesterRouter;
@@ -98,6 +100,7 @@ public final class Kiln implements AutoCloseable {
         keys.addAll(IngesterConfig.KEYS);
         keys.addAll(QueryFrontendConfig.KEYS);
         keys.addAll(StoreGatewayConfig.KEYS);
+        keys.addAll(CompactorConfig.KEYS);
         keys.addAll(Limits.keys());
         keys.addAll(RuntimeOverrides.KEYS);
         keys.addAll(SelfProfiler.KEYS);
@@ -165,7 +168,8 @@ public final class Kiln implements AutoCloseable {
         server.route(HttpMethod.GET, "/api/v1/status/config", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
                 MediaType.parse("text/yaml; charset=utf-8"), config.toYaml("diff".equals(ctx.queryParam("mode")))));
 
-        List<Service> all = new ArrayList<>(List.of(limits, ingester, storeGateway, distributor, querier, frontend));
+        Compactor compactor = new Compactor(CompactorConfig.from(config), store, limits, registry);
+        List<Service> all = new ArrayList<>(List.of(limits, ingester, storeGateway, compactor, distributor, querier, frontend));
         SelfProfiler.Settings self = SelfProfiler.Settings.from(config);
         if (self.enabled()) {
             all.add(new SelfProfiler(self, distributor, jfr));

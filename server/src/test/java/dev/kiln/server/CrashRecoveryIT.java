@@ -37,6 +37,7 @@ class CrashRecoveryIT {
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 "dev.kiln.server.Main", "-server.http-listen-port=" + httpPort, "-server.grpc-listen-port=0",
                 "-distributor.receivers.otlp.protocols.grpc.endpoint=", "-pyroscopedb.data-path=" + dir.resolve("data"),
+                "-compactor.data-dir=" + dir.resolve("compactor"),
                 "-storage.filesystem.dir=" + dir.resolve("storage")));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("kiln-" + httpPort + ".log").toFile()).start();
     }

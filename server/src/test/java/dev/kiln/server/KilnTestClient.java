@@ -31,7 +31,8 @@ final class KilnTestClient implements AutoCloseable {
     static KilnTestClient start(Path dir, String... extraFlags) {
         List<String> flags = new ArrayList<>(List.of("-server.http-listen-port=0", "-server.grpc-listen-port=0",
                 "-distributor.receivers.otlp.protocols.grpc.endpoint=127.0.0.1:0",
-                "-pyroscopedb.data-path=" + dir.resolve("data"), "-storage.filesystem.dir=" + dir.resolve("storage")));
+                "-pyroscopedb.data-path=" + dir.resolve("data"), "-storage.filesystem.dir=" + dir.resolve("storage"),
+                "-compactor.data-dir=" + dir.resolve("compactor")));
         flags.addAll(List.of(extraFlags));
         Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(flags.toArray(String[]::new), k -> null));
         kiln.start();
