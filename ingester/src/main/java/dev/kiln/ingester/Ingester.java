@@ -247,9 +247,7 @@ public final class Ingester extends AbstractIdleService {
             if (added > 0 && e.getKey().seriesCount() + added > limit) {
                 KilnException k = KilnException.resourceExhausted("tenant '" + tenant + "' would have " + (e.getKey().seriesCount() + added)
                         + " series, more than the limit of " + limit + " (limits.max_global_series_per_tenant)");
-                Counter.builder("pyroscope.discarded.profiles").description("Profiles refused, by reason.")
-                        .tags("reason", "max_global_series_per_tenant", "tenant", tenant).register(registry)
-                        .increment(request.getSeriesList().stream().mapToInt(ProfileSeries::getProfilesCount).sum());
+                discarded(tenant, k, request);
                 throw k;
             }
         }
@@ -272,7 +270,7 @@ public final class Ingester extends AbstractIdleService {
     }
 
     /** Counts a refused push by the limit that refused it (the key named in the message), or as invalid. */
-    private void discarded(String tenant, InvalidInputException e, PushRequest request) {
+    private void discarded(String tenant, KilnException e, PushRequest request) {
         java.util.regex.Matcher m = LIMIT_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
         String reason = m.find() ? m.group(1) : "invalid_profile";
         int profiles = 0;

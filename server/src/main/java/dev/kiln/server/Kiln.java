@@ -135,7 +135,8 @@ public final class Kiln implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         server = new KilnServer(ServerConfig.from(config), registry);
-        RuntimeOverrides limits = RuntimeOverrides.from(config, Limits.from(config));
+        Limits defaults = Limits.from(config);
+        RuntimeOverrides limits = RuntimeOverrides.from(config, defaults);
         int cpus = Runtime.getRuntime().availableProcessors();
         ingestExecutor = Executors.newFixedThreadPool(Math.max(2, cpus), named("kiln-ingest"));
         queryExecutor = Executors.newFixedThreadPool(Math.max(2, cpus), named("kiln-query"));
@@ -144,7 +145,7 @@ public final class Kiln implements AutoCloseable {
         ingester.register(server);
         Distributor distributor = new Distributor(DistributorConfig.from(config),
                 IngesterRouter.single("local", server.inProcessChannel()), limits, registry);
-        JfrUploads jfr = new JfrUploads(Limits.from(config).maxProfileSizeBytes());
+        JfrUploads jfr = new JfrUploads(defaults.maxProfileSizeBytes());
         distributor.register(server, ingestExecutor, jfr);
         otlp = new OtlpReceiver(OtlpConfig.from(config), distributor, server.config());
         otlp.register(server, ingestExecutor);

@@ -16,9 +16,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -102,9 +104,10 @@ public final class StoreGateway extends AbstractScheduledService {
         }
         metas.keySet().retainAll(next.keySet());
         metas.putAll(next);
+        Set<String> known = new HashSet<>();
+        next.values().forEach(list -> list.forEach(m -> known.add(BlockUploader.prefix(m.tenant(), m.id()))));
         synchronized (this) {
-            open.keySet().removeIf(key -> next.values().stream().flatMap(List::stream)
-                    .noneMatch(m -> BlockUploader.prefix(m.tenant(), m.id()).equals(key)));
+            open.keySet().retainAll(known);
         }
     }
 

@@ -1,22 +1,19 @@
 package dev.kiln.common.block;
 
-import dev.kiln.common.objstore.ObjectAttributes;
 import dev.kiln.common.objstore.ObjectStore;
+import dev.kiln.common.testing.ForwardingObjectStore;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /** Records the reads a block makes (whole gets and ranged gets, with bytes), delegating to a real store. */
-final class CountingObjectStore implements ObjectStore {
+final class CountingObjectStore extends ForwardingObjectStore {
     record Read(String key, long offset, int length) {}
 
-    private final ObjectStore store;
     private final List<Read> reads = new ArrayList<>();
 
     CountingObjectStore(ObjectStore store) {
-        this.store = store;
+        super(store);
     }
 
     /** The reads since the last call, then forgets them. */
@@ -24,16 +21,6 @@ final class CountingObjectStore implements ObjectStore {
         List<Read> out = List.copyOf(reads);
         reads.clear();
         return out;
-    }
-
-    @Override
-    public void put(String key, byte[] data) {
-        store.put(key, data);
-    }
-
-    @Override
-    public void upload(String key, Path file) {
-        store.upload(key, file);
     }
 
     @Override
@@ -57,35 +44,5 @@ final class CountingObjectStore implements ObjectStore {
     @Override
     public InputStream open(String key) {
         throw new UnsupportedOperationException("blocks read with get and getRange");
-    }
-
-    @Override
-    public Optional<ObjectAttributes> stat(String key) {
-        return store.stat(key);
-    }
-
-    @Override
-    public List<String> list(String prefix) {
-        return store.list(prefix);
-    }
-
-    @Override
-    public List<String> listPrefixes(String directory) {
-        return store.listPrefixes(directory);
-    }
-
-    @Override
-    public void delete(String key) {
-        store.delete(key);
-    }
-
-    @Override
-    public void deletePrefix(String directory) {
-        store.deletePrefix(directory);
-    }
-
-    @Override
-    public void close() {
-        store.close();
     }
 }

@@ -126,11 +126,6 @@ public final class Flusher {
         }
     }
 
-    /** Head blocks detached but not yet safely in object storage (kept for retries). */
-    public synchronized int pending() {
-        return failed.size();
-    }
-
     private void flush(HeadBlock block) {
         hooks.detach(block);
         synchronized (this) {
