@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,16 @@ public final class Compactor extends AbstractScheduledService {
     private final Counter inputBytes;
     private final Timer compactionDuration;
     private final AtomicLong lastSuccessfulRunSeconds = new AtomicLong();
+
+    private volatile Predicate<String> ownsTenant = tenant -> true;
+
+    /**
+     * Restricts this compactor to the tenants it owns on the compactor ring, so that each tenant is
+     * compacted by exactly one of several compactors; by default it compacts every tenant.
+     */
+    public void ownTenantsWhere(Predicate<String> owns) {
+        this.ownsTenant = owns;
+    }
 
     public Compactor(CompactorConfig config, ObjectStore store, TenantLimits limits, MeterRegistry registry) {
         this.config = config;
@@ -140,7 +151,7 @@ public final class Compactor extends AbstractScheduledService {
             if (stopping()) {
                 return;
             }
-            if (!isTenant(tenant)) {
+            if (!isTenant(tenant) || !ownsTenant.test(tenant)) {
                 continue;
             }
             try {

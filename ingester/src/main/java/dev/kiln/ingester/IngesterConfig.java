@@ -41,7 +41,6 @@ public record IngesterConfig(Path dataPath, Duration maxBlockDuration, WalConfig
                     "How long after its time window ends a head block still takes late profiles before it is flushed."),
             ConfigKey.of("pyroscopedb.max_block_bytes", ConfigType.LONG, 512L << 20,
                     "A head block this large (estimated memory) is flushed before its window ends; 0 disables."),
-            QuerySplit.QUERY_STORE_AFTER,
             ConfigKey.of("pyroscopedb.flush_on_shutdown", ConfigType.BOOLEAN, true,
                     "Flush every head block when the ingester stops, so a scale-down leaves nothing only in its write-ahead log."),
             ConfigKey.of("pyroscopedb.max_head_bytes", ConfigType.LONG, 2L << 30,

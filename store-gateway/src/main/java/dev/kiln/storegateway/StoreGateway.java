@@ -5,7 +5,6 @@ import dev.kiln.common.block.BlockMeta;
 import dev.kiln.common.block.BlockUploader;
 import dev.kiln.common.block.BucketIndex;
 import dev.kiln.common.block.ParquetBlock;
-import dev.kiln.common.objstore.NoSuchObjectException;
 import dev.kiln.common.objstore.ObjectStore;
 import dev.kiln.common.query.BlockQueryService;
 import dev.kiln.common.query.QueryableBlock;
@@ -24,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +43,7 @@ public final class StoreGateway extends AbstractScheduledService {
     private final Map<String, List<BlockMeta>> metas = new ConcurrentHashMap<>(); // tenant -> queryable blocks
     private final LinkedHashMap<String, ParquetBlock> open = new LinkedHashMap<>(16, 0.75f, true); // LRU by access
     private final Counter syncFailures;
+    private volatile Predicate<String> owns = blockId -> true;
 
     public StoreGateway(StoreGatewayConfig config, ObjectStore store, MeterRegistry registry, Executor queryExecutor) {
         this.config = config;
@@ -54,6 +55,14 @@ public final class StoreGateway extends AbstractScheduledService {
                 .description("Blocks known to the store-gateway.").register(registry);
         Gauge.builder("pyroscope.store.gateway.open.blocks", this, StoreGateway::openBlocks)
                 .description("Blocks with footers and series index in memory.").register(registry);
+    }
+
+    /**
+     * Restricts the blocks served without an explicit block list (label and stats queries) to those
+     * this store-gateway owns on its ring; by default it serves every block.
+     */
+    public void ownBlocksWhere(Predicate<String> ownsBlockId) {
+        this.owns = ownsBlockId;
     }
 
     public void register(KilnServer server) {
@@ -68,7 +77,7 @@ public final class StoreGateway extends AbstractScheduledService {
     List<QueryableBlock> blocks(String tenant, TimeRange range) {
         List<QueryableBlock> out = new ArrayList<>();
         for (BlockMeta m : metas.getOrDefault(tenant, List.of())) {
-            if (range.overlaps(m.minTimeMs(), m.maxTimeMs())) {
+            if (range.overlaps(m.minTimeMs(), m.maxTimeMs()) && owns.test(m.id())) {
                 out.add(opened(m));
             }
         }
@@ -95,7 +104,7 @@ public final class StoreGateway extends AbstractScheduledService {
         Map<String, List<BlockMeta>> next = new HashMap<>();
         for (String tenant : store.listPrefixes("")) {
             try {
-                next.put(tenant, BucketIndex.read(store, tenant).map(BucketIndex::queryableBlocks).orElseGet(() -> listed(tenant)));
+                next.put(tenant, BucketIndex.queryableBlocks(store, tenant));
             } catch (RuntimeException e) {
                 syncFailures.increment();
                 next.put(tenant, metas.getOrDefault(tenant, List.of()));
@@ -109,19 +118,6 @@ public final class StoreGateway extends AbstractScheduledService {
         synchronized (this) {
             open.keySet().retainAll(known);
         }
-    }
-
-    /** A tenant without a bucket index: its complete blocks by listing (only until the compactor writes one). */
-    private List<BlockMeta> listed(String tenant) {
-        List<BlockMeta> out = new ArrayList<>();
-        for (String id : store.listPrefixes(tenant + "/")) {
-            try {
-                out.add(BlockMeta.read(store, tenant, id));
-            } catch (NoSuchObjectException e) {
-                // Upload in progress: meta.json is written last.
-            }
-        }
-        return out;
     }
 
     @Override

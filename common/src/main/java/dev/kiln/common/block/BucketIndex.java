@@ -70,6 +70,27 @@ public record BucketIndex(
         store.put(key(tenant), out.toByteArray());
     }
 
+    /**
+     * The blocks of {@code tenant} that queries should read: from its bucket index, or, for a tenant
+     * the compactor has not indexed yet, by listing its complete blocks (meta.json is uploaded last,
+     * so a block without one is still being uploaded and is skipped).
+     */
+    public static List<BlockMeta> queryableBlocks(ObjectStore store, String tenant) {
+        Optional<BucketIndex> index = read(store, tenant);
+        if (index.isPresent()) {
+            return index.get().queryableBlocks();
+        }
+        List<BlockMeta> out = new ArrayList<>();
+        for (String id : store.listPrefixes(tenant + "/")) {
+            try {
+                out.add(BlockMeta.read(store, tenant, id));
+            } catch (NoSuchObjectException e) {
+                // Upload in progress.
+            }
+        }
+        return out;
+    }
+
     /** The tenant's index, or empty when the compactor has not written one yet. */
     public static Optional<BucketIndex> read(ObjectStore store, String tenant) {
         byte[] data;

@@ -31,7 +31,19 @@ public final class ConfigLoader {
     private final Map<String, ConfigKey> byPath = new LinkedHashMap<>();
     private final Map<String, ConfigKey> byFlag = new LinkedHashMap<>();
 
+    private final List<String> ignoredSections;
+
     public ConfigLoader(Collection<ConfigKey> keys) {
+        this(keys, List.of());
+    }
+
+    /**
+     * @param ignoredSections YAML path prefixes whose unknown keys are skipped instead of rejected:
+     *     the sections of components this process's jar does not contain, so every component can
+     *     read the same kiln.yaml
+     */
+    public ConfigLoader(Collection<ConfigKey> keys, List<String> ignoredSections) {
+        this.ignoredSections = List.copyOf(ignoredSections);
         for (ConfigKey k : keys) {
             if (byPath.put(k.path(), k) != null) {
                 throw new IllegalStateException("config key registered twice: " + k.path());
@@ -144,10 +156,21 @@ public final class ConfigLoader {
                 out.put(path, k.type().fromNode(path, e.getValue()));
             } else if (e.getValue().isObject() && isPrefix(path)) {
                 flatten(path, e.getValue(), out, file);
+            } else if (isIgnored(path)) {
+                continue;
             } else {
                 throw new ConfigException("unknown configuration key " + path + " in " + file);
             }
         }
+    }
+
+    private boolean isIgnored(String path) {
+        for (String section : ignoredSections) {
+            if (path.startsWith(section) || section.startsWith(path + ".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean isPrefix(String path) {

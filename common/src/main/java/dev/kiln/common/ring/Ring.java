@@ -102,6 +102,24 @@ public final class Ring extends AbstractIdleService {
     }
 
     /**
+     * Whether {@code instanceId} is among the replicas of {@code key} for {@code op}, health aside:
+     * what a member uses to decide what it is responsible for (a store-gateway's blocks, a
+     * compactor's tenants), so that every member decides from the same ring state.
+     */
+    public boolean isOwner(int key, Operation op, String instanceId) {
+        RingSnapshot current = snapshot;
+        if (current.tokenCount() == 0) {
+            return false;
+        }
+        for (InstanceDesc instance : current.walk(key, op, config.replicationFactor(), config.zoneAwarenessEnabled())) {
+            if (instance.id().equals(instanceId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Every instance healthy for {@code op}, with no failure allowed (callers decide what partial
      * results mean; this does not check a quorum, as in dskit).
      *

@@ -41,6 +41,16 @@ public final class Tokens {
     }
 
     /** The token as the unsigned number it stands for. */
+    /** A block's key on the store-gateway ring, used alike by store-gateways and the queriers routing to them. */
+    public static int forBlock(String blockId) {
+        return fnv1a32(blockId);
+    }
+
+    /** A tenant's key on the compactor ring. */
+    public static int forTenant(String tenant) {
+        return fnv1a32(tenant);
+    }
+
     public static long toUnsigned(int token) {
         return Integer.toUnsignedLong(token);
     }

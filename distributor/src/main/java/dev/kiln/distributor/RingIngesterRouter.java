@@ -1,0 +1,41 @@
+package dev.kiln.distributor;
+
+import dev.kiln.common.KilnException;
+import dev.kiln.common.ring.InstanceDesc;
+import dev.kiln.common.ring.Operation;
+import dev.kiln.common.ring.ReplicationSet;
+import dev.kiln.common.ring.Ring;
+import dev.kiln.common.ring.RingUnavailableException;
+import dev.kiln.common.server.PeerChannels;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Routes a series to the ingesters that own its token in the ingester ring: the replica set of
+ * {@link Operation#WRITE} (ACTIVE instances only, extended past instances in other states), of
+ * which a quorum must acknowledge.
+ */
+final class RingIngesterRouter implements IngesterRouter {
+    private final Ring ring;
+    private final PeerChannels peers;
+
+    RingIngesterRouter(Ring ring, PeerChannels peers) {
+        this.ring = ring;
+        this.peers = peers;
+    }
+
+    @Override
+    public Replicas replicasFor(int token) {
+        ReplicationSet set;
+        try {
+            set = ring.get(token, Operation.WRITE);
+        } catch (RingUnavailableException e) {
+            throw KilnException.unavailable("no ingester quorum for this series: " + e.getMessage());
+        }
+        List<Endpoint> endpoints = new ArrayList<>(set.instances().size());
+        for (InstanceDesc instance : set.instances()) {
+            endpoints.add(new Endpoint(instance.id(), peers.channel(instance.address())));
+        }
+        return new Replicas(endpoints, set.minSuccess());
+    }
+}

@@ -1,0 +1,34 @@
+package dev.kiln.queryfrontend;
+
+import dev.kiln.common.config.ConfigKey;
+import dev.kiln.common.process.Component;
+import dev.kiln.common.process.KilnModule;
+import dev.kiln.common.process.ProcessContext;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** The query-frontend as a process component: the public query API and the web UI. */
+public final class QueryFrontendModule implements KilnModule {
+    @Override
+    public Component component() {
+        return Component.QUERY_FRONTEND;
+    }
+
+    @Override
+    public List<ConfigKey> keys() {
+        return QueryFrontendConfig.KEYS;
+    }
+
+    @Override
+    public void init(ProcessContext process) {
+        // The frontend's handlers block until the queriers' block scans (on the query pool) finish;
+        // on a shared fixed pool two concurrent renders held every thread and waited forever.
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        process.closeOnExit(executor::shutdownNow);
+        QueryFrontend frontend = new QueryFrontend(QueryFrontendConfig.from(process.config()), process.server().inProcessChannel(),
+                process.limits(), process.registry(), executor);
+        frontend.register(process.server());
+        process.addService(frontend);
+    }
+}
