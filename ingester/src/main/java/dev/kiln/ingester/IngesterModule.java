@@ -1,6 +1,9 @@
 package dev.kiln.ingester;
 
 import com.google.common.util.concurrent.AbstractIdleService;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.process.Component;
 import dev.kiln.common.process.KilnModule;
@@ -8,6 +11,7 @@ import dev.kiln.common.process.ProcessContext;
 import dev.kiln.common.process.RingMember;
 import dev.kiln.common.ring.RingKeys;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The ingester as a process component: the {@link Ingester} plus its membership in the ingester
@@ -39,6 +43,13 @@ public final class IngesterModule implements KilnModule {
         Ingester ingester = new Ingester(IngesterConfig.from(process.config()), process.limits(), process.objectStore(),
                 process.registry(), process.queryExecutor());
         ingester.register(process.server());
+        // Pyroscope's operational endpoint: flush every head block to a block and upload it now
+        // (before a planned shutdown, or to make recent data visible to store-gateways).
+        process.server().route(HttpMethod.POST, "/ingester/flush", (ctx, req) -> HttpResponse.of(
+                CompletableFuture.supplyAsync(() -> {
+                    ingester.flushAll();
+                    return HttpResponse.of(HttpStatus.NO_CONTENT);
+                }, ctx.blockingTaskExecutor())));
         process.publish(Ingester.class, ingester);
         process.addService(new RingMemberIngester(ingester, RingMember.of(process, RingKeys.INGESTER, () -> {})));
     }
