@@ -148,7 +148,7 @@ which each ring member registers as the address its peers dial.
 {{/*
 The chart-owned kiln.yaml keys only microservices mode has (YAML text): one file serves every
 component (each reads the keys of the components its -target names). The three rings live in etcd; each
-member registers its pod IP (expanded from POD_IP) and Kiln's HTTP port, on which peers call it.
+member registers its pod IP (expanded from POD_IP) and Kiln's internal gRPC port, on which peers call it.
 Ingesters and store-gateways keep their ring tokens on their volume, so a restarted pod takes back
 the same series or blocks.
 */}}
@@ -182,7 +182,7 @@ the same series or blocks.
   "compactor" (dict
     "data_dir" "/data/compactor"
     "sharding_ring" (dict "instance_addr" "${POD_IP}" "kvstore" $kvstore))
-  "frontend" (dict "querier_addresses" (printf "%s-querier-headless:%d" (include "kiln.fullname" .) (int .Values.ports.http))) }}
+  "frontend" (dict "querier_addresses" (printf "%s-querier-headless:%d" (include "kiln.fullname" .) (int .Values.ports.grpc))) }}
 {{- toYaml $config }}
 {{- end }}
 

@@ -325,7 +325,7 @@ class HelmChartIT {
         assertEquals("10.1.2.3", config.getString("compactor.sharding_ring.instance_addr"));
         assertEquals("/data/ring-tokens", config.getString("ingester.lifecycler.tokens_file_path"));
         assertEquals("/data/ring-tokens", config.getString("store_gateway.sharding_ring.tokens_file_path"));
-        assertEquals("kiln-querier-headless:4040", config.getString("frontend.querier_addresses"));
+        assertEquals("kiln-querier-headless:9095", config.getString("frontend.querier_addresses"));
         assertEquals("/data", config.getString("pyroscopedb.data_path"));
         assertEquals("/data/compactor", config.getString("compactor.data_dir"));
         assertEquals(4040, config.getInt("server.http_listen_port"));
