@@ -3,8 +3,7 @@
 # http://localhost:4040, OTLP gRPC on localhost:4317, state under .kiln-data/local. Extra
 # arguments are passed on as flags (they win over the file), e.g.
 #   deploy/local/run-local.sh -server.http-listen-port=4041
-# A multi-process cluster (etcd, S3Proxy, one process per component) comes with the separate
-# component targets, which are not implemented yet.
+# A multi-process cluster (etcd, S3Proxy, one process per component): deploy/local/run-cluster.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
