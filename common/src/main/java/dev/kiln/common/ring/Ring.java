@@ -102,6 +102,30 @@ public final class Ring extends AbstractIdleService {
     }
 
     /**
+     * The healthy replicas of {@code key} in ring-walk order, without a quorum: for reads where any
+     * one replica holds everything (a block on the store-gateways), tried in this order.
+     *
+     * @throws RingUnavailableException if the ring is empty or no replica is healthy
+     */
+    public List<InstanceDesc> healthyReplicas(int key, Operation op) {
+        RingSnapshot current = snapshot;
+        if (current.tokenCount() == 0) {
+            throw new RingUnavailableException("ring '" + this.key + "' is empty: no instance owns tokens");
+        }
+        Instant now = clock.instant();
+        List<InstanceDesc> healthy = new ArrayList<>();
+        for (InstanceDesc instance : current.walk(key, op, config.replicationFactor(), config.zoneAwarenessEnabled())) {
+            if (instance.isHealthy(op, config.heartbeatTimeout(), now)) {
+                healthy.add(instance);
+            }
+        }
+        if (healthy.isEmpty()) {
+            throw new RingUnavailableException("no healthy replica in ring '" + this.key + "' for this key");
+        }
+        return healthy;
+    }
+
+    /**
      * Whether {@code instanceId} is among the replicas of {@code key} for {@code op}, health aside:
      * what a member uses to decide what it is responsible for (a store-gateway's blocks, a
      * compactor's tenants), so that every member decides from the same ring state.
