@@ -175,7 +175,8 @@ public final class KilnBench {
         r.add(section, "max_ms", q.percentile(100), "ms", "");
     }
 
-    private static void deleteRecursively(Path root) throws IOException {
+    /** Deletes a work directory and everything under it. */
+    public static void deleteRecursively(Path root) throws IOException {
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
