@@ -64,11 +64,11 @@ public final class StoreGateway extends AbstractScheduledService {
         return open.size();
     }
 
-    /** Blocks of {@code tenant} overlapping {@code range}, opened on demand. */
-    List<QueryableBlock> blocks(String tenant, TimeRange range) {
+    /** Blocks of {@code tenant} overlapping {@code range} (only {@code blockIds} unless empty), opened on demand. */
+    List<QueryableBlock> blocks(String tenant, TimeRange range, Set<String> blockIds) {
         List<QueryableBlock> out = new ArrayList<>();
         for (BlockMeta m : metas.getOrDefault(tenant, List.of())) {
-            if (range.overlaps(m.minTimeMs(), m.maxTimeMs())) {
+            if (range.overlaps(m.minTimeMs(), m.maxTimeMs()) && (blockIds.isEmpty() || blockIds.contains(m.id()))) {
                 out.add(opened(m));
             }
         }
