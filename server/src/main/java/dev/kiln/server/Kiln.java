@@ -153,10 +153,10 @@ public final class Kiln implements AutoCloseable {
         StoreGateway storeGateway = new StoreGateway(StoreGatewayConfig.from(config), store, registry, queryExecutor);
         storeGateway.register(server);
         Querier querier = new Querier(QuerySources.split(
-                List.of(new QuerySources.Source("ingester",
-                        BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.INGESTER_SERVICE), null)),
-                List.of(new QuerySources.Source("store-gateway",
-                        BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.STORE_GATEWAY_SERVICE), null)),
+                List.of(new QuerySources.Source("ingester", List.of(
+                        BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.INGESTER_SERVICE)), null, List.of(), false)),
+                List.of(new QuerySources.Source("store-gateway", List.of(
+                        BlockQueryService.channelTo(server.inProcessChannel(), BlockQueryService.STORE_GATEWAY_SERVICE)), null, List.of(), false)),
                 config.getDuration(QuerySplit.QUERY_STORE_AFTER.path()), InstantSource.system()));
         querier.register(server);
         // The frontend's handlers block until the queriers' block scans (on queryExecutor) finish; on a
