@@ -110,7 +110,11 @@ public final class Ingester extends AbstractIdleService {
         return head;
     }
 
-    private List<QueryableBlock> blocks(String tenant, TimeRange range) {
+    /**
+     * Block ids restrict only object-storage blocks, which queriers route to store-gateways; an
+     * ingester answers from everything it holds for the tenant, so it ignores them.
+     */
+    private List<QueryableBlock> blocks(String tenant, TimeRange range, Set<String> blockIds) {
         return queryable(tenant);
     }
 

@@ -5,14 +5,15 @@ import com.google.common.util.concurrent.ListenableFuture;
 import dev.kiln.common.model.ProfileTypeId;
 import dev.kiln.common.model.Labels;
 import dev.kiln.common.query.PprofAccumulator;
+import dev.kiln.common.query.ProfileKeySet;
 import dev.kiln.common.query.SeriesAccumulator;
 import dev.kiln.common.query.TimeRange;
-import dev.kiln.common.server.GrpcErrors;
 import dev.kiln.common.server.KilnServer;
 import dev.kiln.common.server.Unary;
 import dev.kiln.common.tree.CallTree;
 import dev.kiln.proto.pprof.Profile;
 import dev.kiln.proto.query.v1.LabelsRequest;
+import dev.kiln.proto.query.v1.ProfileKeys;
 import dev.kiln.proto.query.v1.ProfileTypesResult;
 import dev.kiln.proto.query.v1.QueryServiceGrpc;
 import dev.kiln.proto.query.v1.Selection;
@@ -25,18 +26,30 @@ import dev.kiln.proto.types.v1.GetProfileStatsResponse;
 import dev.kiln.proto.types.v1.ProfileType;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
 import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The querier: answers Kiln's internal query API by fanning out to its sources (ingesters for
  * recent data, store-gateways for blocks) and merging their partial results.
+ *
+ * <p>Every call fails over to a source's replicas; a source whose replicas all fail may be left out
+ * only within the plan's tolerance (see {@link SourceCalls}). When the plan says sources overlap
+ * (replication), selections run in two phases so that each profile is counted once: every source
+ * lists the keys of the profiles it would aggregate, each key is assigned to one source holding it
+ * ({@link KeyAssignment}), and each source aggregates only its keys. A source that fails while
+ * aggregating hands its keys to other holders, so the answer stays exact.
  */
 public final class Querier extends AbstractIdleService {
+    private static final Logger log = LoggerFactory.getLogger(Querier.class);
+
     private final QuerySources sources;
 
     public Querier(QuerySources sources) {
@@ -53,29 +66,66 @@ public final class Querier extends AbstractIdleService {
     @Override
     protected void shutDown() {}
 
-    /** Calls every source in parallel with its clipped range and returns all answers. */
-    private <T> List<T> fanOut(TimeRange range, BiFunction<QueryServiceGrpc.QueryServiceFutureStub, TimeRange, ListenableFuture<T>> call) {
-        List<QuerySources.Source> srcs = sources.sourcesFor(range);
-        List<ListenableFuture<T>> futures = new ArrayList<>(srcs.size());
-        for (QuerySources.Source s : srcs) {
-            futures.add(call.apply(QueryServiceGrpc.newFutureStub(s.channel()), s.range()));
-        }
-        List<T> out = new ArrayList<>(futures.size());
-        for (ListenableFuture<T> f : futures) {
-            try {
-                out.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw GrpcErrors.toKiln(e);
-            } catch (ExecutionException e) {
-                throw GrpcErrors.toKiln(e.getCause());
-            }
-        }
-        return out;
+    /** A call of one source, given the source (for its range and blocks). */
+    @FunctionalInterface
+    private interface SourceCall<T> {
+        ListenableFuture<T> start(QueryServiceGrpc.QueryServiceFutureStub stub, QuerySources.Source source);
     }
 
-    private static Selection clip(Selection s, TimeRange r) {
-        return s.toBuilder().setRange(r.toProto()).build();
+    /** Calls every source of the plan for {@code range} once and returns the answers of those that answered. */
+    private <T> Collection<T> fanOut(TimeRange range, SourceCall<T> call) {
+        SourceCalls calls = new SourceCalls(sources.planFor(range));
+        Map<Integer, T> answers = calls.call(calls.live(), (stub, i) -> call.start(stub, calls.sources().get(i)));
+        calls.checkTolerance();
+        return answers.values();
+    }
+
+    private static LabelsRequest scoped(LabelsRequest request, QuerySources.Source source) {
+        return request.toBuilder().setRange(source.range().toProto()).clearBlockIds().addAllBlockIds(source.blockIds()).build();
+    }
+
+    private static Selection scoped(Selection request, QuerySources.Source source) {
+        return request.toBuilder().setRange(source.range().toProto()).clearBlockIds().addAllBlockIds(source.blockIds())
+                .clearIncludeKeys().build();
+    }
+
+    /**
+     * The partial answers of a selection, each profile counted once. {@code call} sends one
+     * (scoped) selection to a source.
+     */
+    private <T> List<T> select(Selection request, BiFunction<QueryServiceGrpc.QueryServiceFutureStub, Selection, ListenableFuture<T>> call) {
+        QuerySources.Plan plan = sources.planFor(TimeRange.fromProto(request.getRange()));
+        SourceCalls calls = new SourceCalls(plan);
+        List<QuerySources.Source> srcs = plan.sources();
+        if (!plan.deduplicate()) {
+            Map<Integer, T> parts = calls.call(calls.live(), (stub, i) -> call.apply(stub, scoped(request, srcs.get(i))));
+            calls.checkTolerance();
+            return new ArrayList<>(parts.values());
+        }
+        Map<Integer, ProfileKeys> reported = calls.call(calls.live(),
+                (stub, i) -> stub.selectProfileKeys(scoped(request, srcs.get(i))));
+        calls.checkTolerance();
+        KeyAssignment assignment = new KeyAssignment(srcs.size(), reported);
+        List<T> parts = new ArrayList<>();
+        // Include sets travel as packed columns, about 24 bytes a key: a source assigned a million
+        // profiles gets a 24 MB request (sources accept server.grpc_server_max_recv_msg_size, 100 MiB).
+        Map<Integer, ProfileKeys> work = assignment.work();
+        while (!work.isEmpty()) {
+            Map<Integer, ProfileKeys> keysOf = work;
+            Map<Integer, T> answers = calls.call(new ArrayList<>(keysOf.keySet()), (stub, i) -> call.apply(stub,
+                    scoped(request, srcs.get(i)).toBuilder().setIncludeKeys(keysOf.get(i)).build()));
+            parts.addAll(answers.values());
+            List<Integer> failed = keysOf.keySet().stream().filter(i -> !answers.containsKey(i)).toList();
+            int lostBefore = assignment.unassigned();
+            work = assignment.reassign(failed, i -> !calls.isDown(i));
+            int lost = assignment.unassigned() - lostBefore;
+            if (lost > 0) {
+                // Profiles only failed sources hold: acceptable only as far as losing those sources is.
+                calls.checkTolerance();
+                log.atWarn().addKeyValue("profiles", lost).log("left out profiles that only failed sources hold");
+            }
+        }
+        return parts;
     }
 
     private final class Service extends QueryServiceGrpc.QueryServiceImplBase {
@@ -83,7 +133,7 @@ public final class Querier extends AbstractIdleService {
         public void profileTypes(dev.kiln.proto.query.v1.TimeRange request, StreamObserver<ProfileTypesResult> obs) {
             Unary.run(obs, () -> {
                 TreeMap<String, ProfileType> all = new TreeMap<>();
-                for (ProfileTypesResult r : fanOut(TimeRange.fromProto(request), (stub, range) -> stub.profileTypes(range.toProto()))) {
+                for (ProfileTypesResult r : fanOut(TimeRange.fromProto(request), (stub, source) -> stub.profileTypes(source.range().toProto()))) {
                     r.getProfileTypesList().forEach(t -> all.put(t.getID(), t));
                 }
                 return ProfileTypesResult.newBuilder().addAllProfileTypes(all.values()).build();
@@ -93,16 +143,16 @@ public final class Querier extends AbstractIdleService {
         @Override
         public void labelNames(LabelsRequest request, StreamObserver<Strings> obs) {
             Unary.run(obs, () -> union(fanOut(TimeRange.fromProto(request.getRange()),
-                    (stub, range) -> stub.labelNames(request.toBuilder().setRange(range.toProto()).build()))));
+                    (stub, source) -> stub.labelNames(scoped(request, source)))));
         }
 
         @Override
         public void labelValues(LabelsRequest request, StreamObserver<Strings> obs) {
             Unary.run(obs, () -> union(fanOut(TimeRange.fromProto(request.getRange()),
-                    (stub, range) -> stub.labelValues(request.toBuilder().setRange(range.toProto()).build()))));
+                    (stub, source) -> stub.labelValues(scoped(request, source)))));
         }
 
-        private Strings union(List<Strings> parts) {
+        private Strings union(Collection<Strings> parts) {
             Set<String> all = new TreeSet<>();
             parts.forEach(p -> all.addAll(p.getValuesList()));
             return Strings.newBuilder().addAllValues(all).build();
@@ -112,8 +162,7 @@ public final class Querier extends AbstractIdleService {
         public void series(LabelsRequest request, StreamObserver<SeriesLabels> obs) {
             Unary.run(obs, () -> {
                 TreeSet<Labels> all = new TreeSet<>();
-                for (SeriesLabels r : fanOut(TimeRange.fromProto(request.getRange()),
-                        (stub, range) -> stub.series(request.toBuilder().setRange(range.toProto()).build()))) {
+                for (SeriesLabels r : fanOut(TimeRange.fromProto(request.getRange()), (stub, source) -> stub.series(scoped(request, source)))) {
                     r.getLabelsSetList().forEach(l -> all.add(Labels.fromPairs(l.getLabelsList())));
                 }
                 SeriesLabels.Builder b = SeriesLabels.newBuilder();
@@ -126,7 +175,7 @@ public final class Querier extends AbstractIdleService {
         public void selectTree(Selection request, StreamObserver<Tree> obs) {
             Unary.run(obs, () -> {
                 CallTree merged = new CallTree();
-                for (Tree t : fanOut(TimeRange.fromProto(request.getRange()), (stub, range) -> stub.selectTree(clip(request, range)))) {
+                for (Tree t : select(request, QueryServiceGrpc.QueryServiceFutureStub::selectTree)) {
                     merged.merge(t);
                 }
                 return merged.toProto();
@@ -136,7 +185,7 @@ public final class Querier extends AbstractIdleService {
         @Override
         public void selectPprof(Selection request, StreamObserver<Profile> obs) {
             Unary.run(obs, () -> {
-                List<Profile> parts = fanOut(TimeRange.fromProto(request.getRange()), (stub, range) -> stub.selectPprof(clip(request, range)));
+                List<Profile> parts = select(request, QueryServiceGrpc.QueryServiceFutureStub::selectPprof);
                 if (parts.size() == 1) {
                     return parts.get(0);
                 }
@@ -154,11 +203,23 @@ public final class Querier extends AbstractIdleService {
                 TimeRange range = TimeRange.fromProto(request.getSelection().getRange());
                 long start = range.startMs() == Long.MIN_VALUE ? 0 : range.startMs();
                 SeriesAccumulator acc = new SeriesAccumulator(start, request.getStepMs(), request.getGroupByList());
-                for (SeriesResult r : fanOut(range, (stub, rr) -> stub.selectSeries(
-                        request.toBuilder().setSelection(clip(request.getSelection(), rr)).build()))) {
+                for (SeriesResult r : select(request.getSelection(),
+                        (stub, selection) -> stub.selectSeries(request.toBuilder().setSelection(selection).build()))) {
                     acc.merge(r);
                 }
                 return acc.toProto();
+            });
+        }
+
+        @Override
+        public void selectProfileKeys(Selection request, StreamObserver<ProfileKeys> obs) {
+            Unary.run(obs, () -> {
+                ProfileKeySet all = new ProfileKeySet();
+                for (ProfileKeys keys : fanOut(TimeRange.fromProto(request.getRange()),
+                        (stub, source) -> stub.selectProfileKeys(scoped(request, source)))) {
+                    all.addAll(ProfileKeySet.fromProto(keys));
+                }
+                return all.toProto();
             });
         }
 
@@ -168,7 +229,7 @@ public final class Querier extends AbstractIdleService {
                 boolean any = false;
                 long oldest = Long.MAX_VALUE;
                 long newest = Long.MIN_VALUE;
-                for (GetProfileStatsResponse r : fanOut(TimeRange.ALL, (stub, range) -> stub.profileStats(request))) {
+                for (GetProfileStatsResponse r : fanOut(TimeRange.ALL, (stub, source) -> stub.profileStats(request))) {
                     if (r.getDataIngested()) {
                         any = true;
                         oldest = Math.min(oldest, r.getOldestProfileTime());

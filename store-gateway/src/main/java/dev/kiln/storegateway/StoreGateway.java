@@ -73,11 +73,18 @@ public final class StoreGateway extends AbstractScheduledService {
         return open.size();
     }
 
-    /** Blocks of {@code tenant} overlapping {@code range}, opened on demand. */
-    List<QueryableBlock> blocks(String tenant, TimeRange range) {
+    /** Blocks of {@code tenant} overlapping {@code range} (only {@code blockIds} unless empty), opened on demand. */
+    List<QueryableBlock> blocks(String tenant, TimeRange range, Set<String> blockIds) {
+        if (!blockIds.isEmpty() && !known(tenant, blockIds)) {
+            // The querier read a newer bucket index than this store-gateway's last sync.
+            resync(tenant);
+        }
         List<QueryableBlock> out = new ArrayList<>();
         for (BlockMeta m : metas.getOrDefault(tenant, List.of())) {
-            if (range.overlaps(m.minTimeMs(), m.maxTimeMs()) && owns.test(m.id())) {
+            // An explicit block list (the querier's routing) is served whoever owns the blocks: the
+            // querier fails over to the next owner. Without one, only this store-gateway's own blocks.
+            boolean wanted = blockIds.isEmpty() ? owns.test(m.id()) : blockIds.contains(m.id());
+            if (range.overlaps(m.minTimeMs(), m.maxTimeMs()) && wanted) {
                 out.add(opened(m));
             }
         }
@@ -97,6 +104,21 @@ public final class StoreGateway extends AbstractScheduledService {
             }
         }
         return b;
+    }
+
+    private boolean known(String tenant, Set<String> blockIds) {
+        Set<String> ids = new HashSet<>();
+        metas.getOrDefault(tenant, List.of()).forEach(m -> ids.add(m.id()));
+        return ids.containsAll(blockIds);
+    }
+
+    private void resync(String tenant) {
+        try {
+            metas.put(tenant, BucketIndex.queryableBlocks(store, tenant));
+        } catch (RuntimeException e) {
+            syncFailures.increment();
+            log.atWarn().addKeyValue("tenant", tenant).addKeyValue("err", e.getMessage()).log("block sync failed");
+        }
     }
 
     /** Re-reads every tenant's block list. */

@@ -5,6 +5,7 @@ import dev.kiln.common.model.Labels;
 import dev.kiln.common.objstore.ObjectStore;
 import dev.kiln.common.query.CallSiteMask;
 import dev.kiln.common.query.PprofAccumulator;
+import dev.kiln.common.query.ProfileKeySet;
 import dev.kiln.common.query.QueryableBlock;
 import dev.kiln.common.query.SelectionSpec;
 import dev.kiln.common.query.SeriesAccumulator;
@@ -96,7 +97,25 @@ public final class ParquetBlock implements QueryableBlock {
 
     /** Opens a cursor over the profiles of {@code selected} series (null: all) in {@code range}. */
     ProfileCursor cursor(boolean[] selected, TimeRange range, Set<Column> columns) {
-        return BlockFileErrors.guard(name, BlockLayout.PROFILES, () -> new ProfileCursor(profiles, series, selected, range, columns));
+        return cursor(selected, range, columns, null);
+    }
+
+    private ProfileCursor cursor(boolean[] selected, TimeRange range, Set<Column> columns, ProfileCursor.RowFilter filter) {
+        return BlockFileErrors.guard(name, BlockLayout.PROFILES,
+                () -> new ProfileCursor(profiles, series, selected, range, columns, filter));
+    }
+
+    /**
+     * A cursor over a selection's profiles; with an include set, only over those it claims, which
+     * costs reading the id column but skips the samples of every profile not claimed here.
+     */
+    private ProfileCursor cursor(boolean[] selected, SelectionSpec spec, Set<Column> columns) {
+        if (spec.include() == null) {
+            return cursor(selected, spec.range(), columns);
+        }
+        EnumSet<Column> withId = EnumSet.copyOf(columns);
+        withId.add(Column.ID);
+        return cursor(selected, spec.range(), withId, (s, timeNanos, id) -> spec.claim(series.labels[s].fingerprint(), timeNanos, id));
     }
 
     /** Advances a cursor, reporting a damaged profiles file as such. */
@@ -168,10 +187,11 @@ public final class ParquetBlock implements QueryableBlock {
 
     /**
      * Per series index, whether the selector matches it and it has profiles in the range; null
-     * when no series qualifies (or the block is outside the range), so that the query reads nothing.
+     * when no series qualifies (or the block is outside the range, or the include set is empty),
+     * so that the query reads nothing.
      */
     private boolean[] selected(SelectionSpec spec) {
-        if (outside(spec.range())) {
+        if (outside(spec.range()) || spec.selectsNothing()) {
             return null;
         }
         boolean[] sel = new boolean[series.size()];
@@ -195,7 +215,7 @@ public final class ParquetBlock implements QueryableBlock {
     private long[] aggregate(SelectionSpec spec, boolean[] sel, Symbols symbols) {
         long[] values = new long[symbols.stackNodeCount];
         boolean[] mask = spec.callSite() == null ? null : CallSiteMask.compute(symbols, spec.callSite());
-        ProfileCursor c = cursor(sel, spec.range(), sampleColumns(spec));
+        ProfileCursor c = cursor(sel, spec, sampleColumns(spec));
         try {
             while (next(c)) {
                 spec.addSamples(c.stacks.values, c.values.values, c.stacks.size, c.hasSpans ? c.spans.values : null,
@@ -236,7 +256,7 @@ public final class ParquetBlock implements QueryableBlock {
         boolean filtered = spec.spanIds() != null || spec.callSite() != null;
         boolean[] mask = spec.callSite() == null ? null : CallSiteMask.compute(symbols(), spec.callSite());
         Labels[] groups = new Labels[series.size()];
-        ProfileCursor c = cursor(sel, spec.range(), filtered ? sampleColumns(spec) : EnumSet.of(Column.TOTAL));
+        ProfileCursor c = cursor(sel, spec, filtered ? sampleColumns(spec) : EnumSet.of(Column.TOTAL));
         try {
             while (next(c)) {
                 long v = filtered
@@ -248,6 +268,22 @@ public final class ParquetBlock implements QueryableBlock {
                     groups[c.series] = group;
                 }
                 out.add(group, out.bucketOf(c.timeNanos), v, 1);
+            }
+        } finally {
+            close(c);
+        }
+    }
+
+    @Override
+    public void profileKeys(SelectionSpec spec, ProfileKeySet out) {
+        boolean[] sel = selected(spec);
+        if (sel == null) {
+            return;
+        }
+        ProfileCursor c = cursor(sel, spec.range(), EnumSet.of(Column.ID));
+        try {
+            while (next(c)) {
+                out.add(series.labels[c.series].fingerprint(), c.timeNanos, ProfileKeySet.idHash(c.id));
             }
         } finally {
             close(c);

@@ -35,6 +35,12 @@ final class ProfileCursor implements Closeable {
     /** Which optional columns to read. */
     enum Column { ID, TOTAL, SAMPLES, SPANS }
 
+    /** Decides from a row's series index, time and id whether the rest of it is read and returned. */
+    @FunctionalInterface
+    interface RowFilter {
+        boolean accept(int series, long timeNanos, String id);
+    }
+
     private final ParquetFileReader reader;
     private final MessageType projection;
     private final String createdBy;
@@ -44,6 +50,7 @@ final class ProfileCursor implements Closeable {
     private final TimeRange range;
     private final boolean timeFiltered;
     private final Set<Column> columns;
+    private final RowFilter rowFilter;
     private final List<BlockMetaData> rowGroups;
     private int nextRowGroup;
     private long rowsLeft;
@@ -54,8 +61,8 @@ final class ProfileCursor implements Closeable {
     private ColumnReader stackColumn;
     private ColumnReader valueColumn;
     private ColumnReader spanColumn;
-    /** The optional columns read for this query, to skip a row that is not wanted. */
-    private ColumnReader[] optionalColumns;
+    /** The optional columns read after the id, to skip a row that is not wanted. */
+    private ColumnReader[] payloadColumns;
 
     int series;
     long timeNanos;
@@ -68,14 +75,20 @@ final class ProfileCursor implements Closeable {
     boolean hasSpans;
 
     /**
-     * @param selected per series index, whether to return its profiles; null for all series
-     * @param index    the block's series index, for the row ranges of the selected series
+     * @param selected  per series index, whether to return its profiles; null for all series
+     * @param index     the block's series index, for the row ranges of the selected series
+     * @param rowFilter null for every row of the selected series in range; else consulted for each
+     *                  of them before its payload (total, samples) is read. Needs {@link Column#ID}.
      */
-    ProfileCursor(ParquetFiles.Footer footer, BlockSeriesIndex index, boolean[] selected, TimeRange range, Set<Column> columns)
-            throws IOException {
+    ProfileCursor(ParquetFiles.Footer footer, BlockSeriesIndex index, boolean[] selected, TimeRange range, Set<Column> columns,
+            RowFilter rowFilter) throws IOException {
+        if (rowFilter != null && !columns.contains(Column.ID)) {
+            throw new IllegalArgumentException("a row filter needs the id column");
+        }
         this.selected = selected;
         this.range = range;
         this.columns = columns;
+        this.rowFilter = rowFilter;
         this.projection = projection(columns);
         FilterCompat.Filter filter = timeFilter(range);
         this.timeFiltered = filter != FilterCompat.NOOP;
@@ -166,11 +179,21 @@ final class ProfileCursor implements Closeable {
             rowsLeft--;
             series = ParquetFiles.readInt(seriesColumn);
             timeNanos = ParquetFiles.readLong(timeColumn);
-            if ((selected == null || (series < selected.length && selected[series])) && range.containsNanos(timeNanos)) {
-                readRest();
+            boolean wanted = (selected == null || (series < selected.length && selected[series])) && range.containsNanos(timeNanos);
+            if (idColumn != null) {
+                if (wanted) {
+                    id = ParquetFiles.readString(idColumn);
+                } else {
+                    ParquetFiles.skipRow(idColumn);
+                }
+            }
+            if (wanted && (rowFilter == null || rowFilter.accept(series, timeNanos, id))) {
+                readPayload();
                 return true;
             }
-            skipRest();
+            for (ColumnReader r : payloadColumns) {
+                ParquetFiles.skipRow(r);
+            }
         }
     }
 
@@ -206,14 +229,11 @@ final class ProfileCursor implements Closeable {
         stackColumn = columns.contains(Column.SAMPLES) ? c.get("samples.list.element.stack_id") : null;
         valueColumn = columns.contains(Column.SAMPLES) ? c.get("samples.list.element.value") : null;
         spanColumn = columns.contains(Column.SPANS) ? c.get("samples.list.element.span_id") : null;
-        optionalColumns = Stream.of(idColumn, totalColumn, stackColumn, valueColumn, spanColumn)
+        payloadColumns = Stream.of(totalColumn, stackColumn, valueColumn, spanColumn)
                 .filter(Objects::nonNull).toArray(ColumnReader[]::new);
     }
 
-    private void readRest() {
-        if (idColumn != null) {
-            id = ParquetFiles.readString(idColumn);
-        }
+    private void readPayload() {
         if (totalColumn != null) {
             total = ParquetFiles.readLong(totalColumn);
         }
@@ -222,12 +242,6 @@ final class ProfileCursor implements Closeable {
             ParquetFiles.readList(valueColumn, values, 0);
         }
         hasSpans = spanColumn != null && ParquetFiles.readList(spanColumn, spans, 0);
-    }
-
-    private void skipRest() {
-        for (ColumnReader r : optionalColumns) {
-            ParquetFiles.skipRow(r);
-        }
     }
 
     @Override

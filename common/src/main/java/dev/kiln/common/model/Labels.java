@@ -1,7 +1,6 @@
 package dev.kiln.common.model;
 
 import dev.kiln.proto.types.v1.LabelPair;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -125,25 +124,15 @@ public final class Labels implements Comparable<Labels> {
      */
     public long fingerprint() {
         if (!hashed) {
-            long h = 0xcbf29ce484222325L;
+            long h = Fnv1a.OFFSET;
             for (int i = 0; i < names.length; i++) {
-                h = fnv(h, names[i]);
-                h = (h ^ 0xff) * 0x100000001b3L;
-                h = fnv(h, values[i]);
-                h = (h ^ 0xff) * 0x100000001b3L;
+                h = Fnv1a.addByte(Fnv1a.addString(h, names[i]), 0xff);
+                h = Fnv1a.addByte(Fnv1a.addString(h, values[i]), 0xff);
             }
             fingerprint = h;
             hashed = true;
         }
         return fingerprint;
-    }
-
-    private static long fnv(long h, String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        for (byte b : bytes) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        }
-        return h;
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.kiln.common.tenant.Tenants;
 import dev.kiln.common.tree.CallTree;
 import dev.kiln.proto.pprof.Profile;
 import dev.kiln.proto.query.v1.LabelsRequest;
+import dev.kiln.proto.query.v1.ProfileKeys;
 import dev.kiln.proto.query.v1.ProfileTypesResult;
 import dev.kiln.proto.query.v1.QueryServiceGrpc;
 import dev.kiln.proto.query.v1.Selection;
@@ -29,12 +30,18 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Kiln's internal query API over a set of blocks: what ingesters (head + local blocks) and
  * store-gateways (object-storage blocks) serve. Blocks are scanned in parallel and their partial
- * results merged; the caller's tenant(s) pick the blocks.
+ * results merged; the caller's tenant(s) and the request's block ids pick the blocks.
+ *
+ * <p>Replica deduplication: {@code SelectProfileKeys} lists the keys of the selected profiles
+ * across all blocks, each once; a selection with {@code include_keys} aggregates only those
+ * profiles, each once however many of the blocks hold it (see {@link ProfileKeyClaims}).
  */
 public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBase {
     /** The name ingesters publish this service under (queriers keep the plain QueryService name). */
@@ -45,7 +52,12 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
     /** Supplies the blocks of a tenant that may hold data in a time range. */
     @FunctionalInterface
     public interface BlockProvider {
-        List<? extends QueryableBlock> blocks(String tenant, TimeRange range);
+        /**
+         * @param blockIds when not empty, only these blocks (a querier routes each object-storage
+         *     block to one store-gateway); empty for the provider's default set. A provider whose
+         *     blocks are not addressed by id (an ingester's head and local blocks) ignores it.
+         */
+        List<? extends QueryableBlock> blocks(String tenant, TimeRange range, Set<String> blockIds);
     }
 
     private final BlockProvider provider;
@@ -66,10 +78,11 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
         return ServiceNames.redirect(channel, QueryServiceGrpc.SERVICE_NAME, serviceName);
     }
 
-    private List<QueryableBlock> blocks(TimeRange range) {
+    private List<QueryableBlock> blocks(TimeRange range, List<String> blockIds) {
+        Set<String> ids = Set.copyOf(blockIds);
         List<QueryableBlock> out = new ArrayList<>();
         for (String tenant : Tenants.currentAll()) {
-            for (QueryableBlock b : provider.blocks(tenant, range)) {
+            for (QueryableBlock b : provider.blocks(tenant, range, ids)) {
                 if (b.profileCount() > 0 && range.overlaps(b.minTimeMs(), b.maxTimeMs())) {
                     out.add(b);
                 }
@@ -92,16 +105,16 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
         CompletableFuture.allOf(fs).join();
     }
 
-    public Set<String> labelValuesOf(TimeRange range, List<Selector> selectors, String name) {
+    private Set<String> labelValuesOf(TimeRange range, List<String> blockIds, List<Selector> selectors, String name) {
         Set<String> out = ConcurrentHashMap.newKeySet();
-        forEach(blocks(range), b -> b.labelValues(range, selectors, name, out));
+        forEach(blocks(range, blockIds), b -> b.labelValues(range, selectors, name, out));
         return out;
     }
 
     @Override
     public void profileTypes(dev.kiln.proto.query.v1.TimeRange request, StreamObserver<ProfileTypesResult> obs) {
         Unary.run(obs, () -> {
-            Set<String> ids = new TreeSet<>(labelValuesOf(TimeRange.fromProto(request), List.of(), LabelNames.PROFILE_TYPE));
+            Set<String> ids = new TreeSet<>(labelValuesOf(TimeRange.fromProto(request), List.of(), List.of(), LabelNames.PROFILE_TYPE));
             ProfileTypesResult.Builder b = ProfileTypesResult.newBuilder();
             for (String id : ids) {
                 b.addProfileTypes(ProfileTypeId.parse(id).toProto());
@@ -116,7 +129,7 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
             TimeRange range = TimeRange.fromProto(request.getRange());
             List<Selector> selectors = Selector.parseAll(request.getMatchersList());
             Set<String> out = ConcurrentHashMap.newKeySet();
-            forEach(blocks(range), b -> b.labelNames(range, selectors, out));
+            forEach(blocks(range, request.getBlockIdsList()), b -> b.labelNames(range, selectors, out));
             return Strings.newBuilder().addAllValues(new TreeSet<>(out)).build();
         });
     }
@@ -128,7 +141,8 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
                 throw new dev.kiln.common.InvalidInputException("label values need exactly one label name");
             }
             TimeRange range = TimeRange.fromProto(request.getRange());
-            Set<String> out = labelValuesOf(range, Selector.parseAll(request.getMatchersList()), request.getNames(0));
+            Set<String> out = labelValuesOf(range, request.getBlockIdsList(), Selector.parseAll(request.getMatchersList()),
+                    request.getNames(0));
             return Strings.newBuilder().addAllValues(new TreeSet<>(out)).build();
         });
     }
@@ -139,7 +153,7 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
             TimeRange range = TimeRange.fromProto(request.getRange());
             List<Selector> selectors = Selector.parseAll(request.getMatchersList());
             Set<Labels> out = ConcurrentHashMap.newKeySet();
-            forEach(blocks(range), b -> b.series(range, selectors, request.getNamesList(), out));
+            forEach(blocks(range, request.getBlockIdsList()), b -> b.series(range, selectors, request.getNamesList(), out));
             List<Labels> sorted = new ArrayList<>(out);
             sorted.sort(null);
             SeriesLabels.Builder r = SeriesLabels.newBuilder();
@@ -150,22 +164,29 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
         });
     }
 
-    @Override
-    public void selectTree(Selection request, StreamObserver<Tree> obs) {
-        Unary.run(obs, () -> mergeTree(SelectionSpec.fromProto(request)).toProto());
-    }
-
-    /** The merged call tree of a selection. */
-    public CallTree mergeTree(SelectionSpec spec) {
-        CallTree result = new CallTree();
-        forEach(blocks(spec.range()), b -> {
-            CallTree part = new CallTree();
-            b.mergeTree(spec, part);
+    /**
+     * Scans every block into a part of its own ({@code scan}), in parallel, and folds the parts
+     * into {@code result} one at a time ({@code merge}): for results that are not thread-safe.
+     */
+    private <R> R mergeParts(List<QueryableBlock> blocks, R result, Supplier<R> newPart, BiConsumer<QueryableBlock, R> scan,
+            BiConsumer<R, R> merge) {
+        forEach(blocks, b -> {
+            R part = newPart.get();
+            scan.accept(b, part);
             synchronized (result) {
-                result.merge(part);
+                merge.accept(result, part);
             }
         });
         return result;
+    }
+
+    @Override
+    public void selectTree(Selection request, StreamObserver<Tree> obs) {
+        Unary.run(obs, () -> {
+            SelectionSpec spec = SelectionSpec.fromProto(request);
+            return mergeParts(blocks(spec.range(), request.getBlockIdsList()), new CallTree(), CallTree::new,
+                    (b, part) -> b.mergeTree(spec, part), CallTree::merge).toProto();
+        });
     }
 
     @Override
@@ -173,7 +194,7 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
         Unary.run(obs, () -> {
             SelectionSpec spec = SelectionSpec.fromProto(request);
             PprofAccumulator acc = new PprofAccumulator();
-            forEach(blocks(spec.range()), b -> b.mergePprof(spec, acc));
+            forEach(blocks(spec.range(), request.getBlockIdsList()), b -> b.mergePprof(spec, acc));
             return acc.build(spec.profileType(), 0, 0);
         });
     }
@@ -187,15 +208,25 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
             }
             long start = spec.range().startMs() == Long.MIN_VALUE ? 0 : spec.range().startMs();
             SeriesAccumulator acc = new SeriesAccumulator(start, request.getStepMs(), request.getGroupByList());
-            forEach(blocks(spec.range()), b -> b.mergeSeries(spec, acc));
+            forEach(blocks(spec.range(), request.getSelection().getBlockIdsList()), b -> b.mergeSeries(spec, acc));
             return acc.toProto();
+        });
+    }
+
+    /** The keys of the profiles a selection matches in its blocks, each once however many blocks hold it. */
+    @Override
+    public void selectProfileKeys(Selection request, StreamObserver<ProfileKeys> obs) {
+        Unary.run(obs, () -> {
+            SelectionSpec spec = SelectionSpec.fromProto(request);
+            return mergeParts(blocks(spec.range(), request.getBlockIdsList()), new ProfileKeySet(), ProfileKeySet::new,
+                    (b, part) -> b.profileKeys(spec, part), ProfileKeySet::addAll).toProto();
         });
     }
 
     @Override
     public void profileStats(dev.kiln.proto.query.v1.TimeRange request, StreamObserver<GetProfileStatsResponse> obs) {
         Unary.run(obs, () -> {
-            List<QueryableBlock> bs = blocks(TimeRange.ALL);
+            List<QueryableBlock> bs = blocks(TimeRange.ALL, List.of());
             long oldest = Long.MAX_VALUE;
             long newest = Long.MIN_VALUE;
             for (QueryableBlock b : bs) {

@@ -7,9 +7,10 @@ import java.util.Set;
 
 /**
  * The read interface every block implements, whether in memory (an ingester head) or in Parquet
- * (a flushed or compacted block): label lookups and the three aggregations the query API needs.
- * Implementations add their results into the given accumulators and must be safe to call
- * concurrently with ingestion.
+ * (a flushed or compacted block): label lookups, the keys of selected profiles, and the three
+ * aggregations the query API needs. Implementations add their results into the given accumulators
+ * and must be safe to call concurrently with ingestion. Aggregations honour the selection's include
+ * set by calling {@link SelectionSpec#claim} for each profile they would add, and only then.
  */
 public interface QueryableBlock {
     /** Smallest and largest profile timestamp in the block, in milliseconds. */
@@ -33,6 +34,16 @@ public interface QueryableBlock {
 
     /** Adds the selected samples, with full symbol information, into a pprof builder. */
     void mergePprof(SelectionSpec spec, PprofAccumulator out);
+
+    /**
+     * Adds the keys of the profiles of the selected series in the selected range, reading no samples.
+     * Span and call-site selectors are ignored, so a profile is listed whether or not it holds a
+     * matching sample: they select samples within profiles, which the aggregation after
+     * deduplication applies, and replicas of a profile hold the same samples. Listing whole
+     * profiles keeps this a scan of ids and timestamps; a profile without matching samples then
+     * adds nothing to a tree and a zero to a series, as it does without deduplication.
+     */
+    void profileKeys(SelectionSpec spec, ProfileKeySet out);
 
     /** Number of profiles (rows of the profile table), for stats. */
     long profileCount();

@@ -10,9 +10,18 @@ import java.util.Arrays;
 
 /**
  * A parsed, validated profile selection: which series (profile type + label selector), which time
- * range, and optionally which spans (per-sample span ids) and which call site (stack prefix).
+ * range, optionally which spans (per-sample span ids) and which call site (stack prefix), and
+ * optionally which profiles ({@code include}: replica deduplication, see {@link #claim}). An
+ * include set is consumed as profiles are claimed, so a spec with one serves one aggregation (one
+ * request); {@link #including} makes a fresh one.
  */
-public record SelectionSpec(TimeRange range, ProfileTypeId profileType, Selector selector, long[] spanIds, String[] callSite) {
+public record SelectionSpec(TimeRange range, ProfileTypeId profileType, Selector selector, long[] spanIds, String[] callSite,
+        ProfileKeyClaims include) {
+
+    /** A selection of every profile of the series and range (no include set). */
+    public SelectionSpec(TimeRange range, ProfileTypeId profileType, Selector selector, long[] spanIds, String[] callSite) {
+        this(range, profileType, selector, spanIds, callSite, null);
+    }
 
     public static SelectionSpec fromProto(Selection s) {
         ProfileTypeId type = ProfileTypeId.parse(s.getProfileTypeId());
@@ -32,7 +41,27 @@ public record SelectionSpec(TimeRange range, ProfileTypeId profileType, Selector
         if (s.hasStackTraceSelector() && s.getStackTraceSelector().hasGoPgo()) {
             throw new InvalidInputException("stack_trace_selector.go_pgo is not supported");
         }
-        return new SelectionSpec(TimeRange.fromProto(s.getRange()), type, sel, spans, callSite);
+        ProfileKeyClaims include = s.hasIncludeKeys() ? new ProfileKeyClaims(ProfileKeySet.fromProto(s.getIncludeKeys())) : null;
+        return new SelectionSpec(TimeRange.fromProto(s.getRange()), type, sel, spans, callSite, include);
+    }
+
+    /** This selection restricted to the profiles whose keys are in {@code keys}. */
+    public SelectionSpec including(ProfileKeySet keys) {
+        return new SelectionSpec(range, profileType, selector, spanIds, callSite, new ProfileKeyClaims(keys));
+    }
+
+    /** Whether an include set leaves nothing to select, so blocks need not be read. */
+    public boolean selectsNothing() {
+        return include != null && include.isEmpty();
+    }
+
+    /**
+     * Whether to aggregate a profile of the selected series and range: always without an include
+     * set; with one, only if its key is included and this is the first claim of it in the request.
+     * Call once per profile, right before aggregating it.
+     */
+    public boolean claim(long seriesFingerprint, long timeNanos, String profileId) {
+        return include == null || include.claim(seriesFingerprint, timeNanos, ProfileKeySet.idHash(profileId));
     }
 
     public boolean spanSelected(long spanId) {

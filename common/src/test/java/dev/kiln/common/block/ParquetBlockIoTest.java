@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.common.objstore.FilesystemObjectStore;
+import dev.kiln.common.query.ProfileKeySet;
 import dev.kiln.common.query.SeriesAccumulator;
 import dev.kiln.common.query.TimeRange;
 import dev.kiln.common.symbols.SymbolTable;
@@ -69,6 +70,15 @@ class ParquetBlockIoTest {
         assertEquals(Set.of(prefix + "profiles.parquet"), keys(totals));
         long fetched = totals.stream().mapToLong(CountingObjectStore.Read::length).sum();
         assertTrue(fetched < profilesSize / 20, "read " + fetched + " of " + profilesSize + " bytes for one series' totals");
+
+        // every profile's key: the id and time columns only, no samples and no symbols
+        ProfileKeySet keys = new ProfileKeySet();
+        block.profileKeys(select(CPU, "", TimeRange.ALL), keys);
+        assertEquals(20 * 400, keys.size());
+        List<CountingObjectStore.Read> keyReads = store.takeReads();
+        assertEquals(Set.of(prefix + "profiles.parquet"), keys(keyReads));
+        long keyBytes = keyReads.stream().mapToLong(CountingObjectStore.Read::length).sum();
+        assertTrue(keyBytes < profilesSize / 20, "read " + keyBytes + " of " + profilesSize + " bytes for all profiles' keys");
 
         // a flame graph loads the symbol tables once
         block.mergeTree(select(CPU, "{service_name=\"svc7\"}", TimeRange.ALL), new CallTree());

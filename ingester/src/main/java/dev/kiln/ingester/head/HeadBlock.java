@@ -4,6 +4,7 @@ import dev.kiln.common.block.BlockSeries;
 import dev.kiln.common.model.Labels;
 import dev.kiln.common.query.CallSiteMask;
 import dev.kiln.common.query.PprofAccumulator;
+import dev.kiln.common.query.ProfileKeySet;
 import dev.kiln.common.query.QueryableBlock;
 import dev.kiln.common.query.SelectionSpec;
 import dev.kiln.common.query.SeriesAccumulator;
@@ -238,8 +239,9 @@ public final class HeadBlock implements QueryableBlock {
         TimeRange range = spec.range();
         for (int i = 0; i < counts.length; i++) {
             HeadSeries s = series.get(i);
+            long fingerprint = s.labels.fingerprint();
             for (int k = 0; k < counts[i]; k++) {
-                if (!range.containsNanos(s.timeNanos[k])) {
+                if (!range.containsNanos(s.timeNanos[k]) || !spec.claim(fingerprint, s.timeNanos[k], s.ids[k])) {
                     continue;
                 }
                 addSamples(spec, s.stacks[k], s.values[k], s.spans[k], mask, values);
@@ -267,9 +269,14 @@ public final class HeadBlock implements QueryableBlock {
 
     private record Aggregate(Symbols symbols, long[] values) {}
 
+    /** Whether a selection can match nothing here, so the block need not be scanned. */
+    private boolean skip(SelectionSpec spec) {
+        return outside(spec.range()) || spec.selectsNothing();
+    }
+
     @Override
     public void mergeTree(SelectionSpec spec, CallTree out) {
-        if (outside(spec.range())) {
+        if (skip(spec)) {
             return;
         }
         Aggregate a = aggregate(spec);
@@ -278,7 +285,7 @@ public final class HeadBlock implements QueryableBlock {
 
     @Override
     public void mergePprof(SelectionSpec spec, PprofAccumulator out) {
-        if (outside(spec.range())) {
+        if (skip(spec)) {
             return;
         }
         Aggregate a = aggregate(spec);
@@ -287,7 +294,7 @@ public final class HeadBlock implements QueryableBlock {
 
     @Override
     public void mergeSeries(SelectionSpec spec, SeriesAccumulator out) {
-        if (outside(spec.range())) {
+        if (skip(spec)) {
             return;
         }
         boolean filtered = spec.spanIds() != null || spec.callSite() != null;
@@ -296,13 +303,31 @@ public final class HeadBlock implements QueryableBlock {
         for (HeadSeries s : index.select(spec.selector())) {
             int count = s.count();
             Labels group = out.groupOf(s.labels);
+            long fingerprint = s.labels.fingerprint();
             for (int k = 0; k < count; k++) {
                 long ts = s.timeNanos[k];
-                if (!range.containsNanos(ts)) {
+                if (!range.containsNanos(ts) || !spec.claim(fingerprint, ts, s.ids[k])) {
                     continue;
                 }
                 long v = filtered ? addSamples(spec, s.stacks[k], s.values[k], s.spans[k], mask, null) : s.totals[k];
                 out.add(group, out.bucketOf(ts), v, 1);
+            }
+        }
+    }
+
+    @Override
+    public void profileKeys(SelectionSpec spec, ProfileKeySet out) {
+        if (outside(spec.range())) {
+            return;
+        }
+        TimeRange range = spec.range();
+        for (HeadSeries s : index.select(spec.selector())) {
+            int count = s.count();
+            long fingerprint = s.labels.fingerprint();
+            for (int k = 0; k < count; k++) {
+                if (range.containsNanos(s.timeNanos[k])) {
+                    out.add(fingerprint, s.timeNanos[k], ProfileKeySet.idHash(s.ids[k]));
+                }
             }
         }
     }

@@ -15,6 +15,7 @@ import dev.kiln.common.model.ProfileTypeId;
 import dev.kiln.common.model.Ulid;
 import dev.kiln.common.objstore.FilesystemObjectStore;
 import dev.kiln.common.query.PprofAccumulator;
+import dev.kiln.common.query.ProfileKeySet;
 import dev.kiln.common.query.QueryableBlock;
 import dev.kiln.common.query.SelectionSpec;
 import dev.kiln.common.query.SeriesAccumulator;
@@ -34,6 +35,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -190,17 +192,58 @@ class BlockFromHeadTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("configs")
+    void blockListsTheHeadsKeysAndAggregatesIncludedProfilesLikeIt(BlockWriterConfig config) throws Exception {
+        HeadBlock head = head();
+        ParquetBlock block = flush(head, config);
+        int nonEmpty = 0;
+        for (SelectionSpec spec : specs()) {
+            ProfileKeySet keys = keys(head, spec);
+            assertEquals(keySet(keys), keySet(keys(block, spec)), () -> describe(spec));
+            ProfileKeySet everyOther = new ProfileKeySet();
+            for (int i = 0; i < keys.size(); i += 2) {
+                everyOther.add(keys.seriesFingerprint(i), keys.timeNanos(i), keys.idHash(i));
+            }
+            for (ProfileKeySet include : List.of(keys, everyOther)) {
+                assertEquals(Answers.of(head, spec, include), Answers.of(block, spec, include), () -> describe(spec));
+            }
+            nonEmpty += keys.size() > 1 ? 1 : 0;
+        }
+        assertTrue(nonEmpty > specs().size() / 4, "too few specs select profiles: " + nonEmpty);
+    }
+
+    private static ProfileKeySet keys(QueryableBlock b, SelectionSpec spec) {
+        ProfileKeySet out = new ProfileKeySet();
+        b.profileKeys(spec, out);
+        return out;
+    }
+
+    private static Set<List<Long>> keySet(ProfileKeySet keys) {
+        Set<List<Long>> out = new HashSet<>();
+        for (int i = 0; i < keys.size(); i++) {
+            out.add(List.of(keys.seriesFingerprint(i), keys.timeNanos(i), keys.idHash(i)));
+        }
+        return out;
+    }
+
     private record Answers(dev.kiln.proto.query.v1.Tree tree, dev.kiln.proto.pprof.Profile pprof,
             dev.kiln.proto.query.v1.SeriesResult series, dev.kiln.proto.query.v1.SeriesResult grouped) {
         static Answers of(QueryableBlock b, SelectionSpec spec) {
+            return of(b, spec, null);
+        }
+
+        /** The answers restricted to {@code include} (null: all), which each aggregation consumes afresh. */
+        static Answers of(QueryableBlock b, SelectionSpec spec, ProfileKeySet include) {
+            Supplier<SelectionSpec> fresh = () -> include == null ? spec : spec.including(include);
             CallTree tree = new CallTree();
-            b.mergeTree(spec, tree);
+            b.mergeTree(fresh.get(), tree);
             PprofAccumulator pprof = new PprofAccumulator();
-            b.mergePprof(spec, pprof);
+            b.mergePprof(fresh.get(), pprof);
             SeriesAccumulator series = new SeriesAccumulator(T0, 15_000, List.of());
-            b.mergeSeries(spec, series);
+            b.mergeSeries(fresh.get(), series);
             SeriesAccumulator grouped = new SeriesAccumulator(T0, 60_000, List.of(LabelNames.SERVICE_NAME, "endpoint"));
-            b.mergeSeries(spec, grouped);
+            b.mergeSeries(fresh.get(), grouped);
             return new Answers(tree.toProto(), pprof.build(spec.profileType(), 0, 0), series.toProto(), grouped.toProto());
         }
     }
