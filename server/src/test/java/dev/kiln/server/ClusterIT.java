@@ -107,6 +107,8 @@ class ClusterIT {
                 store_gateway:
                   sync_interval: 1s
                   sharding_ring: {%s, replication_factor: 2, heartbeat_period: 1s, heartbeat_timeout: 6s, instance_addr: 127.0.0.1}
+                querier:
+                  block_sync_interval: 1s
                 compactor:
                   compaction_interval: 1s
                   compaction_wait_period: 1s

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class DurableStorageIT {
     static final String[] FAST = {"-pyroscopedb.max-block-duration=1m", "-pyroscopedb.flush-grace=0s",
-        "-pyroscopedb.flush-check-period=200ms", "-querier.query-store-after=1m", "-store-gateway.sync-interval=200ms"};
+        "-pyroscopedb.flush-check-period=200ms", "-querier.query-store-after=1m", "-store-gateway.sync-interval=200ms", "-querier.block-sync-interval=200ms"};
 
     static void push(KilnTestClient kiln, String app, long timeMs, long value) throws Exception {
         byte[] pprof = PprofBuilder.cpu().timeNanos(timeMs * 1_000_000L).stack(value, "main", "f" + value).bytes();
