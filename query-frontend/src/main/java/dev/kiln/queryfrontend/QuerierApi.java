@@ -3,7 +3,6 @@ package dev.kiln.queryfrontend;
 import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.model.ProfileTypeId;
-import dev.kiln.common.server.GrpcErrors;
 import dev.kiln.common.server.Unary;
 import dev.kiln.common.tree.CallTree;
 import dev.kiln.common.tree.FlameGraphs;
@@ -77,13 +76,8 @@ final class QuerierApi extends QuerierServiceGrpc.QuerierServiceImplBase {
         run("LabelNames", obs, () -> {
             TimeRange range = QueryRequests.range(request.getStart(), request.getEnd(), fe.limits(), now());
             validateSelectors(request.getMatchersList());
-            try {
-                List<String> names = fe.querier().labelNames(LabelsRequest.newBuilder().setRange(range)
-                        .addAllMatchers(request.getMatchersList()).build()).getValuesList();
-                return LabelNamesResponse.newBuilder().addAllNames(names).build();
-            } catch (RuntimeException e) {
-                throw GrpcErrors.toKiln(e);
-            }
+            List<String> names = fe.labelNames(LabelsRequest.newBuilder().setRange(range).addAllMatchers(request.getMatchersList()).build());
+            return LabelNamesResponse.newBuilder().addAllNames(names).build();
         });
     }
 
@@ -112,13 +106,9 @@ final class QuerierApi extends QuerierServiceGrpc.QuerierServiceImplBase {
         run("Series", obs, () -> {
             TimeRange range = QueryRequests.range(request.getStart(), request.getEnd(), fe.limits(), now());
             validateSelectors(request.getMatchersList());
-            try {
-                var r = fe.querier().series(LabelsRequest.newBuilder().setRange(range).addAllMatchers(request.getMatchersList())
-                        .addAllNames(request.getLabelNamesList()).build());
-                return SeriesResponse.newBuilder().addAllLabelsSet(r.getLabelsSetList()).build();
-            } catch (RuntimeException e) {
-                throw GrpcErrors.toKiln(e);
-            }
+            var r = fe.series(LabelsRequest.newBuilder().setRange(range).addAllMatchers(request.getMatchersList())
+                    .addAllNames(request.getLabelNamesList()).build());
+            return SeriesResponse.newBuilder().addAllLabelsSet(r.getLabelsSetList()).build();
         });
     }
 
@@ -237,13 +227,7 @@ final class QuerierApi extends QuerierServiceGrpc.QuerierServiceImplBase {
 
     @Override
     public void getProfileStats(GetProfileStatsRequest request, StreamObserver<GetProfileStatsResponse> obs) {
-        run("GetProfileStats", obs, () -> {
-            try {
-                return fe.querier().profileStats(TimeRange.getDefaultInstance());
-            } catch (RuntimeException e) {
-                throw GrpcErrors.toKiln(e);
-            }
-        });
+        run("GetProfileStats", obs, fe::profileStats);
     }
 
     @Override
@@ -258,12 +242,7 @@ final class QuerierApi extends QuerierServiceGrpc.QuerierServiceImplBase {
                 lr.setMatchers(0, sel.with(dev.kiln.common.selector.LabelMatcher.eq(dev.kiln.common.model.LabelNames.PROFILE_TYPE,
                         sel.prefix())).toString().substring(sel.prefix().length()));
             }
-            long series;
-            try {
-                series = fe.querier().series(lr.build()).getLabelsSetCount();
-            } catch (RuntimeException e) {
-                throw GrpcErrors.toKiln(e);
-            }
+            long series = fe.series(lr.build()).getLabelsSetCount();
             return AnalyzeQueryResponse.newBuilder()
                     .addQueryScopes(QueryScope.newBuilder().setComponentType("ingesters and store-gateways").setComponentCount(1).setSeriesCount(series))
                     .setQueryImpact(QueryImpact.newBuilder().setTotalQueriedSeries(series).setDeduplicationNeeded(false))

@@ -4,6 +4,7 @@ import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.process.Component;
 import dev.kiln.common.process.KilnModule;
 import dev.kiln.common.process.ProcessContext;
+import io.grpc.Channel;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,8 +27,11 @@ public final class QueryFrontendModule implements KilnModule {
         // on a shared fixed pool two concurrent renders held every thread and waited forever.
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         process.closeOnExit(executor::shutdownNow);
-        QueryFrontend frontend = new QueryFrontend(QueryFrontendConfig.from(process.config()), process.server().inProcessChannel(),
-                process.limits(), process.registry(), executor);
+        QueryFrontendConfig config = QueryFrontendConfig.from(process.config());
+        List<Channel> queriers = config.querierAddresses().isEmpty()
+                ? List.of(process.server().inProcessChannel())
+                : config.querierAddresses().stream().map(process.peers()::channel).toList();
+        QueryFrontend frontend = new QueryFrontend(config, queriers, process.limits(), process.registry(), executor);
         frontend.register(process.server());
         process.addService(frontend);
     }

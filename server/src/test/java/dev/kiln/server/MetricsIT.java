@@ -50,6 +50,8 @@ class MetricsIT {
                     "pyroscope_distributor_received_samples_sum", "pyroscope_ingester_profile_samples_received_total",
                     "pyroscope_ingester_head_series", "pyroscope_ingester_head_size_bytes", "pyroscope_ingester_wal_append_duration_seconds_bucket",
                     "pyroscope_ingester_flushed_blocks_total", "pyroscope_query_frontend_duration_seconds_bucket",
+                    "pyroscope_query_frontend_queue_length", "pyroscope_query_frontend_results_cache_hits_total",
+                    "pyroscope_query_frontend_results_cache_misses_total", "pyroscope_query_frontend_results_cache_size_bytes",
                     "pyroscope_discarded_profiles_total", "pyroscope_compactor_compactions_total", "jvm_memory_used_bytes",
                     "jvm_gc_pause_seconds_sum")) {
                 assertTrue(exposed.contains(name), name + " missing from /metrics");

@@ -86,7 +86,7 @@ public record Limits(
         {"max_query_lookback", ConfigType.DURATION, "How far back queries may look (0 disables)."},
         {"max_flamegraph_nodes_default", ConfigType.INT, "Flame graph node limit when a query sets none."},
         {"max_flamegraph_nodes_max", ConfigType.INT, "Largest max_nodes a query may ask for."},
-        {"max_concurrent_queries", ConfigType.INT, "Most queries of one tenant running at once in the query-frontend; more are queued."},
+        {"max_concurrent_queries", ConfigType.INT, "Most sub-queries of one tenant running on the queriers at once (each part of a split query counts); more wait in the query-frontend's fair queue (0 disables)."},
         {"split_queries_by_interval", ConfigType.DURATION, "The query-frontend splits longer queries into parts of this length (0 disables)."},
         {"compactor_blocks_retention_period", ConfigType.DURATION, "Blocks older than this are deleted by the compactor (0 keeps data forever)."},
     };

@@ -39,6 +39,8 @@ public final class PeerChannels implements AutoCloseable {
         }
         ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
                 .usePlaintext()
+                // A name may resolve to several instances (the queriers behind a headless Service): spread calls over all of them.
+                .defaultLoadBalancingPolicy("round_robin")
                 .maxInboundMessageSize(maxInboundMessageBytes)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build());
