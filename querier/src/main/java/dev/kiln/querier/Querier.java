@@ -201,10 +201,12 @@ public final class Querier extends AbstractIdleService {
         public void selectSeries(SeriesSelection request, StreamObserver<SeriesResult> obs) {
             Unary.run(obs, () -> {
                 TimeRange range = TimeRange.fromProto(request.getSelection().getRange());
-                long start = range.startMs() == Long.MIN_VALUE ? 0 : range.startMs();
+                long start = request.hasGridStartMs() ? request.getGridStartMs()
+                        : range.startMs() == Long.MIN_VALUE ? 0 : range.startMs();
                 SeriesAccumulator acc = new SeriesAccumulator(start, request.getStepMs(), request.getGroupByList());
-                for (SeriesResult r : select(request.getSelection(),
-                        (stub, selection) -> stub.selectSeries(request.toBuilder().setSelection(selection).build()))) {
+                // Sources get clipped ranges (recent part, older part); they bucket on this query's grid.
+                for (SeriesResult r : select(request.getSelection(), (stub, selection) -> stub.selectSeries(
+                        request.toBuilder().setSelection(selection).setGridStartMs(start).build()))) {
                     acc.merge(r);
                 }
                 return acc.toProto();

@@ -220,8 +220,10 @@ class ClusterIT {
         Map<String, Long> self = new HashMap<>();
         List<String> paths = new ArrayList<>();
         for (int i = 0; i < tree.getNameCount(); i++) {
+            // Node 0 is the root ("total"); paths start below it.
             String name = tree.getNames(tree.getName(i));
-            String path = tree.getParent(i) < 0 ? name : paths.get(tree.getParent(i)) + ";" + name;
+            String parent = tree.getParent(i) < 0 ? null : paths.get(tree.getParent(i));
+            String path = parent == null ? "" : parent.isEmpty() ? name : parent + ";" + name;
             paths.add(path);
             if (tree.getSelf(i) != 0) {
                 self.merge(path, tree.getSelf(i), Long::sum);

@@ -206,7 +206,8 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
             if (request.getStepMs() <= 0) {
                 throw new dev.kiln.common.InvalidInputException("step must be positive");
             }
-            long start = spec.range().startMs() == Long.MIN_VALUE ? 0 : spec.range().startMs();
+            long start = request.hasGridStartMs() ? request.getGridStartMs()
+                    : spec.range().startMs() == Long.MIN_VALUE ? 0 : spec.range().startMs();
             SeriesAccumulator acc = new SeriesAccumulator(start, request.getStepMs(), request.getGroupByList());
             forEach(blocks(spec.range(), request.getSelection().getBlockIdsList()), b -> b.mergeSeries(spec, acc));
             return acc.toProto();
