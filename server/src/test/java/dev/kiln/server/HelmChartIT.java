@@ -12,7 +12,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.kiln.common.config.Config;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.config.ConfigLoader;
-import dev.kiln.common.config.ConfigType;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.limits.RuntimeOverrides;
 import java.io.File;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -311,7 +309,7 @@ class HelmChartIT {
         Map<String, JsonNode> objects = objects(microRender);
         Path dir = writeConfigMap(objects.get("ConfigMap/kiln"));
         Map<String, String> env = Map.of("POD_IP", "10.1.2.3", "KILN_S3_ACCESS_KEY_ID", "AKIATEST", "KILN_S3_SECRET_ACCESS_KEY", "s3cr3t");
-        Config config = new ConfigLoader(keysWithClusterContract()).load(new String[] {
+        Config config = new ConfigLoader(Kiln.keys()).load(new String[] {
                 "-target=ingester", "-config.file=" + dir.resolve("kiln.yaml"), "-config.expand-env"}, env::get);
         assertEquals("ingester", config.getString("target"));
         for (String ring : RINGS) {
@@ -370,7 +368,7 @@ class HelmChartIT {
 
         Path dir = writeConfigMap(objects.get("ConfigMap/kiln"));
         Map<String, String> env = Map.of("POD_IP", "10.1.2.3", "KILN_ETCD_USERNAME", "kiln", "KILN_ETCD_PASSWORD", "etcd-s3cr3t");
-        Config config = new ConfigLoader(keysWithClusterContract()).load(new String[] {"-target=querier",
+        Config config = new ConfigLoader(Kiln.keys()).load(new String[] {"-target=querier",
                 "-config.file=" + dir.resolve("kiln.yaml"), "-config.expand-env", "-runtime-config.file=" + dir.resolve("overrides.yaml")}, env::get);
         for (String ring : RINGS) {
             assertEquals(List.of("http://etcd-0.etcd:2379", "http://etcd-1.etcd:2379", "http://etcd-2.etcd:2379"),
@@ -389,7 +387,7 @@ class HelmChartIT {
 
     @Test
     void kilnYamlHoldsOnlyDocumentedKeys() throws Exception {
-        Set<String> documented = keysWithClusterContract().stream().map(ConfigKey::path).collect(Collectors.toSet());
+        Set<String> documented = Kiln.keys().stream().map(ConfigKey::path).collect(Collectors.toSet());
         for (String render : List.of(defaultRender, s3Render, microRender, ciMicroRender)) {
             String kilnYaml = objects(render).get("ConfigMap/kiln").path("data").path("kiln.yaml").asText();
             Set<String> written = new TreeSet<>();
@@ -447,40 +445,6 @@ class HelmChartIT {
         }
         assertEquals(expected, Files.exists(file) ? Files.readString(file) : "",
                 REPO.relativize(file) + " is stale: rerun HelmChartIT with -Dkiln.manifests.write=true");
-    }
-
-    /**
-     * Kiln.keys() plus the keys of the microservices contract the chart writes (the three rings'
-     * kvstore, addresses, tokens files and replication factors, and frontend.querier_addresses)
-     * that it does not register yet, with the contract's types. They land in Kiln.keys() with the
-     * microservices launcher; from then on this adds nothing, and the lead switches the callers to
-     * Kiln.keys().
-     */
-    private static List<ConfigKey> keysWithClusterContract() {
-        Map<String, ConfigType> contract = new LinkedHashMap<>();
-        for (String ring : RINGS) {
-            contract.put(ring + ".kvstore.store", ConfigType.STRING);
-            contract.put(ring + ".kvstore.etcd.endpoints", ConfigType.STRING_LIST);
-            contract.put(ring + ".kvstore.etcd.dial_timeout", ConfigType.DURATION);
-            contract.put(ring + ".kvstore.etcd.username", ConfigType.STRING);
-            contract.put(ring + ".kvstore.etcd.password", ConfigType.STRING);
-        }
-        contract.put("ingester.lifecycler.ring.replication_factor", ConfigType.INT);
-        contract.put("ingester.lifecycler.address", ConfigType.STRING);
-        contract.put("ingester.lifecycler.tokens_file_path", ConfigType.STRING);
-        contract.put("store_gateway.sharding_ring.replication_factor", ConfigType.INT);
-        contract.put("store_gateway.sharding_ring.instance_addr", ConfigType.STRING);
-        contract.put("store_gateway.sharding_ring.tokens_file_path", ConfigType.STRING);
-        contract.put("compactor.sharding_ring.instance_addr", ConfigType.STRING);
-        contract.put("frontend.querier_addresses", ConfigType.STRING);
-        List<ConfigKey> keys = new ArrayList<>(Kiln.keys());
-        Set<String> registered = keys.stream().map(ConfigKey::path).collect(Collectors.toSet());
-        contract.forEach((path, type) -> {
-            if (!registered.contains(path)) {
-                keys.add(ConfigKey.of(path, type, null, "microservices contract"));
-            }
-        });
-        return keys;
     }
 
     /** A microservices component's StatefulSet or Deployment. */
