@@ -260,6 +260,28 @@ class ClusterIT {
         return (long) sum;
     }
 
+    /** The ring pages as JSON: state per instance id. */
+    static Map<String, String> ringStates(LocalCluster.Node node, String path) throws Exception {
+        HttpResponse<String> r = KilnTestClient.HTTP.send(HttpRequest.newBuilder(URI.create(node.base() + path))
+                .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        Map<String, String> states = new java.util.TreeMap<>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("instances")
+                .forEach(i -> states.put(i.get("id").asText(), i.get("state").asText()));
+        return states;
+    }
+
+    @Test
+    @Order(0)
+    void ringPagesShowEveryMemberActive() throws Exception {
+        assertEquals(Map.of("ingester-1", "ACTIVE", "ingester-2", "ACTIVE", "ingester-3", "ACTIVE"),
+                ringStates(cluster.node("distributor-1"), "/ring"));
+        assertEquals(Map.of("store-gateway-1", "ACTIVE", "store-gateway-2", "ACTIVE"),
+                ringStates(cluster.node("querier-store"), "/store-gateway/ring"));
+        assertEquals(Map.of("compactor-1", "ACTIVE"), ringStates(cluster.node("compactor"), "/compactor/ring"));
+        assertTrue(cluster.node("distributor-2").get("/ring").body().contains("<table"), "the HTML page");
+    }
+
     // ---------------------------------------------------------------- acceptance 2
 
     @Test
