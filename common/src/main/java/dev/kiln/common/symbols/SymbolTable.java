@@ -15,6 +15,13 @@ public final class SymbolTable {
     private final LongTupleInterner functions = new LongTupleInterner();
     private final LongTupleInterner locations = new LongTupleInterner();
     private final LongIntHashMap stackNodes = new LongIntHashMap(4096);
+    /**
+     * Whole stack traces seen by {@link #importProfile}: a hash of the location sequence to the
+     * leaf node. Services send the same stacks profile after profile, so one lookup plus a walk up
+     * the (mostly contiguous) parent chain replaces a hash lookup per frame. Verified on every hit,
+     * so a hash collision only costs the per-frame walk.
+     */
+    private final LongIntHashMap stacksByHash = new LongIntHashMap(1024);
 
     private long[] mapStart = new long[16];
     private long[] mapLimit = new long[16];
@@ -193,7 +200,7 @@ public final class SymbolTable {
     /** Heap bytes held, for head-size accounting. */
     public long sizeBytes() {
         return strings.sizeBytes() + mappings.sizeBytes() + functions.sizeBytes() + locations.sizeBytes()
-                + stackNodes.sizeBytes() + stackParent.length * 8L + locMapping.length * 24L + lineFunction.length * 8L
+                + stackNodes.sizeBytes() + stacksByHash.sizeBytes() + stackParent.length * 8L + locMapping.length * 24L + lineFunction.length * 8L
                 + fnName.length * 16L;
     }
 
@@ -245,17 +252,54 @@ public final class SymbolTable {
         }
 
         int[] stacks = new int[p.sampleCount];
+        int[] path = new int[64];
         for (int s = 0; s < p.sampleCount; s++) {
             int start = p.sampleLocStart[s];
-            int count = p.sampleLocCount[s];
-            int top = count > maxDepth ? start + maxDepth - 1 : start + count - 1;
-            int node = 0;
-            for (int i = top; i >= start; i--) {
-                node = internStackNode(node, locMap[refs.locations.index(p.locIds[i])]);
+            int depth = Math.min(p.sampleLocCount[s], maxDepth);
+            if (path.length < depth) {
+                path = new int[Math.max(depth, path.length * 2)];
             }
-            stacks[s] = node;
+            for (int i = 0; i < depth; i++) {
+                path[i] = locMap[refs.locations.index(p.locIds[start + i])];
+            }
+            stacks[s] = internStack(path, depth);
         }
         return stacks;
+    }
+
+    /** The leaf node of the stack trace {@code leafFirst[0..depth)} (location ids, leaf first), creating nodes when new. */
+    private int internStack(int[] leafFirst, int depth) {
+        if (depth == 0) {
+            return 0;
+        }
+        long h = depth;
+        for (int i = 0; i < depth; i++) {
+            h = (h ^ leafFirst[i]) * 0x9E3779B97F4A7C15L;
+        }
+        h ^= h >>> 31;
+        int cached = stacksByHash.get(h);
+        if (cached >= 0 && isStack(cached, leafFirst, depth)) {
+            return cached;
+        }
+        int node = 0;
+        for (int i = depth - 1; i >= 0; i--) {
+            node = internStackNode(node, leafFirst[i]);
+        }
+        if (cached < 0) {
+            stacksByHash.put(h, node);
+        }
+        return node;
+    }
+
+    /** Whether the path from {@code node} up to the root is exactly {@code leafFirst[0..depth)}. */
+    private boolean isStack(int node, int[] leafFirst, int depth) {
+        for (int i = 0; i < depth; i++) {
+            if (node == 0 || stackLocation[node] != leafFirst[i]) {
+                return false;
+            }
+            node = stackParent[node];
+        }
+        return node == 0;
     }
 
     /** Symbol length cap of the profile being imported (importProfile runs under the writer's lock). */

@@ -53,6 +53,29 @@ class SymbolTableTest {
     }
 
     @Test
+    void repeatedStacksMatchOnlyTheExactSameFrames() {
+        SymbolTable t = new SymbolTable();
+        int[] first = imp(t, decode(PprofBuilder.cpu().stack(1, "main", "a", "b").bytes()), 1000);
+        // The same stack again (under other pprof ids), its parent, a longer stack ending in the same
+        // frames, and one that differs only at the root: only the first may reuse the known stack.
+        int[] again = imp(t, decode(PprofBuilder.cpu().stack(1, "x").stack(2, "main", "a").stack(4, "main", "a", "b")
+                .stack(8, "init", "main", "a", "b").stack(16, "other", "a", "b").bytes()), 1000);
+        int[] truncated = imp(t, decode(PprofBuilder.cpu().stack(32, "init", "main", "a", "b").bytes()), 3);
+        Symbols v = t.publish();
+        assertEquals(first[0], again[2]);
+        assertEquals(first[0], truncated[0], "keeping the 3 leaf-most frames gives main;a;b");
+        assertEquals(v.stackParent[first[0]], again[1]);
+        long[] values = new long[v.stackNodeCount];
+        for (int i = 0; i < again.length; i++) {
+            values[again[i]] += 1L << i;
+        }
+        CallTree tree = new CallTree();
+        StackResolver.resolve(v, values, tree);
+        assertEquals(Map.of("x", 1L, "main;a", 2L, "main;a;b", 4L, "init;main;a;b", 8L, "other;a;b", 16L),
+                FlameGraphAssert.selfByPath(FlameGraphs.render(tree, 0)));
+    }
+
+    @Test
     void inlinedFramesExpandOutermostFirst() {
         Profile p = Profile.newBuilder()
                 .addStringTable("").addStringTable("outer").addStringTable("inlined")
