@@ -14,7 +14,7 @@ public final class SymbolTable {
     private final LongTupleInterner mappings = new LongTupleInterner();
     private final LongTupleInterner functions = new LongTupleInterner();
     private final LongTupleInterner locations = new LongTupleInterner();
-    private final LongIntHashMap stackNodes = new LongIntHashMap(4096);
+    private final StackNodeMap stackNodes = new StackNodeMap(4096);
     /**
      * Whole stack traces seen by {@link #importProfile}: a hash of the location sequence to the
      * leaf node. Services send the same stacks profile after profile, so one lookup plus a walk up
@@ -42,6 +42,15 @@ public final class SymbolTable {
     private int[] lineFunction = new int[256];
     private int[] lineNumber = new int[256];
     private int lineCount;
+
+    /**
+     * Per string id, the last function interned with that name, plus one (0: none). A function is
+     * nearly always determined by its name, and every profile names the same functions again, so
+     * this array replaces a hash probe with a check of the other fields. Likewise per function id,
+     * the last location with that one function and no inlined frames.
+     */
+    private int[] functionByName = new int[256];
+    private int[] locationByFunction = new int[256];
 
     private int[] stackParent = new int[4096];
     private int[] stackLocation = new int[4096];
@@ -113,6 +122,12 @@ public final class SymbolTable {
     }
 
     public int internFunction(int name, int systemName, int filename, int startLine) {
+        if (name < functionByName.length) {
+            int known = functionByName[name] - 1;
+            if (known >= 0 && fnSystemName[known] == systemName && fnFilename[known] == filename && fnStartLine[known] == startLine) {
+                return known;
+            }
+        }
         long[] t = tuple;
         t[0] = name;
         t[1] = systemName;
@@ -133,11 +148,21 @@ public final class SymbolTable {
             fnFilename[id] = filename;
             fnStartLine[id] = startLine;
         }
+        if (name >= functionByName.length) {
+            functionByName = Arrays.copyOf(functionByName, Math.max(name + 1, functionByName.length * 2));
+        }
+        functionByName[name] = id + 1;
         return id;
     }
 
     /** Interns a location; {@code fns/lines[0..n)} run innermost first, as in pprof. */
     public int internLocation(int mapping, long address, int[] fns, int[] lines, int n) {
+        if (n == 1 && fns[0] < locationByFunction.length) {
+            int known = locationByFunction[fns[0]] - 1;
+            if (known >= 0 && locMapping[known] == mapping && locAddress[known] == address && lineNumber[locLineStart[known]] == lines[0]) {
+                return known;
+            }
+        }
         int len = 2 + 2 * n;
         if (lineTuple.length < len) {
             lineTuple = new long[len * 2];
@@ -172,24 +197,31 @@ public final class SymbolTable {
             System.arraycopy(lines, 0, lineNumber, lineCount, n);
             lineCount += n;
         }
+        if (n == 1) {
+            if (fns[0] >= locationByFunction.length) {
+                locationByFunction = Arrays.copyOf(locationByFunction, Math.max(fns[0] + 1, locationByFunction.length * 2));
+            }
+            locationByFunction[fns[0]] = id + 1;
+        }
         return id;
     }
 
     /** Returns the stack node for {@code location} under {@code parent}, creating it when new. */
     public int internStackNode(int parent, int location) {
-        long key = ((long) parent << 32) | (location & 0xffffffffL);
-        int id = stackNodes.get(key);
-        if (id >= 0) {
-            return id;
-        }
-        id = stackNodeCount++;
+        int id = stackNodes.get(parent, location);
+        return id >= 0 ? id : addStackNode(parent, location);
+    }
+
+    /** Creates the node for {@code location} under {@code parent}, which has no such child yet. */
+    private int addStackNode(int parent, int location) {
+        int id = stackNodeCount++;
         if (id == stackParent.length) {
             stackParent = Arrays.copyOf(stackParent, id * 2);
             stackLocation = Arrays.copyOf(stackLocation, id * 2);
         }
         stackParent[id] = parent;
         stackLocation[id] = location;
-        stackNodes.put(key, id);
+        stackNodes.add(parent, location, id);
         return id;
     }
 
@@ -201,7 +233,7 @@ public final class SymbolTable {
     public long sizeBytes() {
         return strings.sizeBytes() + mappings.sizeBytes() + functions.sizeBytes() + locations.sizeBytes()
                 + stackNodes.sizeBytes() + stacksByHash.sizeBytes() + stackParent.length * 8L + locMapping.length * 24L + lineFunction.length * 8L
-                + fnName.length * 16L;
+                + fnName.length * 16L + functionByName.length * 4L + locationByFunction.length * 4L;
     }
 
     public int[] importProfile(PprofData p, PprofRefs refs, int maxDepth) {
@@ -282,8 +314,17 @@ public final class SymbolTable {
             return cached;
         }
         int node = 0;
-        for (int i = depth - 1; i >= 0; i--) {
-            node = internStackNode(node, leafFirst[i]);
+        int i = depth - 1;
+        for (; i >= 0; i--) {
+            int child = stackNodes.get(node, leafFirst[i]);
+            if (child < 0) {
+                break;
+            }
+            node = child;
+        }
+        // Below a new node nothing exists yet: the rest of the stack is created without lookups.
+        for (; i >= 0; i--) {
+            node = addStackNode(node, leafFirst[i]);
         }
         if (cached < 0) {
             stacksByHash.put(h, node);

@@ -76,6 +76,28 @@ class SymbolTableTest {
     }
 
     @Test
+    void functionsAndLocationsAreTheSameOnlyWhenEveryFieldIs() {
+        SymbolTable t = new SymbolTable();
+        int name = t.internString("main");
+        int file = t.internString("main.go");
+        int fn = t.internFunction(name, name, file, 10);
+        assertEquals(fn, t.internFunction(name, name, file, 10));
+        int otherFile = t.internFunction(name, name, t.internString("other.go"), 10);
+        int otherStart = t.internFunction(name, name, file, 11);
+        assertEquals(3, java.util.Set.of(fn, otherFile, otherStart).size());
+        assertEquals(fn, t.internFunction(name, name, file, 10), "the first function is still found after others of its name");
+
+        int loc = t.internLocation(0, 0, new int[] {fn}, new int[] {5}, 1);
+        assertEquals(loc, t.internLocation(0, 0, new int[] {fn}, new int[] {5}, 1));
+        int otherLine = t.internLocation(0, 0, new int[] {fn}, new int[] {6}, 1);
+        int otherAddress = t.internLocation(0, 0x40, new int[] {fn}, new int[] {5}, 1);
+        int inlined = t.internLocation(0, 0, new int[] {fn, otherFile}, new int[] {5, 7}, 2);
+        assertEquals(4, java.util.Set.of(loc, otherLine, otherAddress, inlined).size());
+        assertEquals(loc, t.internLocation(0, 0, new int[] {fn}, new int[] {5}, 1));
+        assertEquals(inlined, t.internLocation(0, 0, new int[] {fn, otherFile}, new int[] {5, 7}, 2));
+    }
+
+    @Test
     void inlinedFramesExpandOutermostFirst() {
         Profile p = Profile.newBuilder()
                 .addStringTable("").addStringTable("outer").addStringTable("inlined")
