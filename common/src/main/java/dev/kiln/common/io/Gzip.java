@@ -1,12 +1,10 @@
 package dev.kiln.common.io;
 
 import dev.kiln.common.InvalidInputException;
-import java.io.ByteArrayInputStream;
-import java.io.EOFException;
-import java.io.IOException;
 import java.util.Arrays;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
+import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /** Gzip detection by magic bytes and decompression bounded by a size limit (gzip-bomb safe). */
 public final class Gzip {
@@ -51,39 +49,108 @@ public final class Gzip {
         return decompress(data, 0, data.length, maxBytes, what, limitKey);
     }
 
+    /**
+     * Decompresses gzip data (one or more members, as {@code GZIPInputStream} reads them) straight
+     * from the array into one output array sized by the trailer's length hint, so a well-formed
+     * payload is inflated in a single native call without intermediate buffers or a final copy.
+     * Every member's CRC-32 and length are checked.
+     */
     public static byte[] decompress(byte[] data, int off, int len, long maxBytes, String what, String limitKey) {
-        // ISIZE (last 4 bytes) is the uncompressed size mod 2^32 of the last member: a hint only.
-        int hint = len >= 18 ? (data[off + len - 4] & 0xff) | (data[off + len - 3] & 0xff) << 8
-                | (data[off + len - 2] & 0xff) << 16 | (data[off + len - 1] & 0xff) << 24 : 0;
         long cap = Math.min(maxBytes, Integer.MAX_VALUE - 16);
-        int initial = (int) Math.max(1024, Math.min(cap + 1, hint > 0 ? (long) hint + 1 : (long) len * 4));
-        byte[] out = new byte[initial];
+        int end = off + len;
+        // ISIZE (last 4 bytes) is the uncompressed size mod 2^32 of the last member: a hint only.
+        long hint = len >= 18 ? (data[end - 4] & 0xffL) | (data[end - 3] & 0xffL) << 8 | (data[end - 2] & 0xffL) << 16
+                | (data[end - 1] & 0xffL) << 24 : 0;
+        byte[] out = new byte[(int) Math.max(1024, Math.min(cap + 1, hint > 0 ? hint : (long) len * 4))];
         int n = 0;
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(data, off, len), 64 * 1024)) {
-            while (true) {
-                if (n == out.length) {
-                    if (n > cap) {
-                        throw tooLarge(what, maxBytes, limitKey);
+        Inflater inflater = new Inflater(true);
+        CRC32 crc = new CRC32();
+        try {
+            int pos = off;
+            do {
+                pos = memberStart(data, pos, end, what);
+                inflater.reset();
+                inflater.setInput(data, pos, end - pos);
+                int start = n;
+                while (!inflater.finished()) {
+                    if (n == out.length) {
+                        if (n > cap) {
+                            throw tooLarge(what, maxBytes, limitKey);
+                        }
+                        out = Arrays.copyOf(out, (int) Math.min(cap + 1, Math.max((long) n * 2, 1024)));
                     }
-                    out = Arrays.copyOf(out, (int) Math.min(cap + 1, Math.max((long) n * 2, 1024)));
+                    int r = inflater.inflate(out, n, out.length - n);
+                    if (r == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                        throw new InvalidInputException("invalid gzip " + what + ": unexpected end of compressed data");
+                    }
+                    n += r;
                 }
-                int r = in.read(out, n, out.length - n);
-                if (r < 0) {
-                    break;
-                }
-                n += r;
                 if (n > cap) {
                     throw tooLarge(what, maxBytes, limitKey);
                 }
-            }
-        } catch (EOFException e) {
-            throw new InvalidInputException("invalid gzip " + what + ": unexpected end of compressed data");
-        } catch (ZipException e) {
+                pos = end - inflater.getRemaining();
+                if (end - pos < 8) {
+                    throw new InvalidInputException("invalid gzip " + what + ": unexpected end of compressed data");
+                }
+                crc.reset();
+                crc.update(out, start, n - start);
+                if ((int) crc.getValue() != intLe(data, pos) || n - start != intLe(data, pos + 4)) {
+                    throw new InvalidInputException("invalid gzip " + what + ": corrupt data (CRC or length mismatch)");
+                }
+                pos += 8;
+            } while (isGzip(data, pos, end - pos));
+        } catch (DataFormatException e) {
             throw new InvalidInputException("invalid gzip " + what + ": " + e.getMessage());
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot decompress gzip " + what + ": " + e.getMessage());
+        } finally {
+            inflater.end();
         }
         return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /** Checks a member header at {@code pos} and returns where its deflate data starts (RFC 1952). */
+    private static int memberStart(byte[] b, int pos, int end, String what) {
+        if (end - pos < 10 || !isGzip(b, pos, end - pos)) {
+            throw new InvalidInputException("invalid gzip " + what + ": not in gzip format");
+        }
+        if (b[pos + 2] != 8) {
+            throw new InvalidInputException("invalid gzip " + what + ": unsupported compression method " + (b[pos + 2] & 0xff));
+        }
+        int flags = b[pos + 3] & 0xff;
+        int p = pos + 10;
+        if ((flags & FEXTRA) != 0) {
+            if (end - p < 2) {
+                throw truncatedHeader(what);
+            }
+            p += 2 + ((b[p] & 0xff) | (b[p + 1] & 0xff) << 8);
+        }
+        for (int field : new int[] {FNAME, FCOMMENT}) {
+            if ((flags & field) != 0) {
+                while (p < end && b[p] != 0) {
+                    p++;
+                }
+                p++;
+            }
+        }
+        if ((flags & FHCRC) != 0) {
+            p += 2;
+        }
+        if (p > end) {
+            throw truncatedHeader(what);
+        }
+        return p;
+    }
+
+    private static final int FHCRC = 2;
+    private static final int FEXTRA = 4;
+    private static final int FNAME = 8;
+    private static final int FCOMMENT = 16;
+
+    private static InvalidInputException truncatedHeader(String what) {
+        return new InvalidInputException("invalid gzip " + what + ": unexpected end of the header");
+    }
+
+    private static int intLe(byte[] b, int p) {
+        return (b[p] & 0xff) | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff) << 16 | (b[p + 3] & 0xff) << 24;
     }
 
     private static InvalidInputException tooLarge(String what, long maxBytes, String limitKey) {

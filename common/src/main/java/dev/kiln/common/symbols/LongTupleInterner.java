@@ -12,12 +12,14 @@ public final class LongTupleInterner {
     private int arenaSize;
     private int[] offsets = new int[256];
     private int[] lengths = new int[256];
+    private int[] hashes = new int[256];
     private int count;
-    private int[] table;
+    /** Open addressing; a slot holds {@code hash << 32 | (id + 1)}, 0 when empty, so a probe rarely looks past the table. */
+    private long[] table;
     private int mask;
 
     public LongTupleInterner() {
-        table = new int[1024];
+        table = new long[1024];
         mask = table.length - 1;
     }
 
@@ -27,20 +29,20 @@ public final class LongTupleInterner {
 
     /** Returns the id of {@code tuple[0..len)}, adding it when new. */
     public int intern(long[] tuple, int len) {
-        int h = hash(tuple, len);
+        int h = hash(tuple, 0, len);
         int i = h & mask;
         while (true) {
-            int slot = table[i];
+            long slot = table[i];
             if (slot == 0) {
-                int id = add(tuple, len);
-                table[i] = id + 1;
+                int id = add(tuple, len, h);
+                table[i] = (long) h << 32 | (id + 1);
                 if ((count << 1) > table.length) {
                     rehash();
                 }
                 return id;
             }
-            int id = slot - 1;
-            if (equalsAt(id, tuple, len)) {
+            int id = (int) slot - 1;
+            if ((int) (slot >>> 32) == h && equalsAt(id, tuple, len)) {
                 return id;
             }
             i = (i + 1) & mask;
@@ -48,7 +50,7 @@ public final class LongTupleInterner {
     }
 
     public long sizeBytes() {
-        return arena.length * 8L + offsets.length * 8L + table.length * 4L;
+        return arena.length * 8L + offsets.length * 12L + table.length * 8L;
     }
 
     private boolean equalsAt(int id, long[] tuple, int len) {
@@ -64,7 +66,7 @@ public final class LongTupleInterner {
         return true;
     }
 
-    private int add(long[] tuple, int len) {
+    private int add(long[] tuple, int len, int h) {
         if (arenaSize + len > arena.length) {
             arena = Arrays.copyOf(arena, Math.max(arena.length * 2, arenaSize + len));
         }
@@ -72,31 +74,25 @@ public final class LongTupleInterner {
         if (count == offsets.length) {
             offsets = Arrays.copyOf(offsets, count * 2);
             lengths = Arrays.copyOf(lengths, count * 2);
+            hashes = Arrays.copyOf(hashes, count * 2);
         }
         offsets[count] = arenaSize;
         lengths[count] = len;
+        hashes[count] = h;
         arenaSize += len;
         return count++;
     }
 
     private void rehash() {
-        table = new int[table.length * 2];
+        table = new long[table.length * 2];
         mask = table.length - 1;
         for (int id = 0; id < count; id++) {
-            int i = hashAt(id) & mask;
+            int i = hashes[id] & mask;
             while (table[i] != 0) {
                 i = (i + 1) & mask;
             }
-            table[i] = id + 1;
+            table[i] = (long) hashes[id] << 32 | (id + 1);
         }
-    }
-
-    private int hashAt(int id) {
-        return hash(arena, offsets[id], lengths[id]);
-    }
-
-    private static int hash(long[] t, int len) {
-        return hash(t, 0, len);
     }
 
     private static int hash(long[] t, int off, int len) {

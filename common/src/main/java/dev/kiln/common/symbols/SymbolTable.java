@@ -14,7 +14,14 @@ public final class SymbolTable {
     private final LongTupleInterner mappings = new LongTupleInterner();
     private final LongTupleInterner functions = new LongTupleInterner();
     private final LongTupleInterner locations = new LongTupleInterner();
-    private final LongIntHashMap stackNodes = new LongIntHashMap(4096);
+    private final StackNodeMap stackNodes = new StackNodeMap(4096);
+    /**
+     * Whole stack traces seen by {@link #importProfile}: a hash of the location sequence to the
+     * leaf node. Services send the same stacks profile after profile, so one lookup plus a walk up
+     * the (mostly contiguous) parent chain replaces a hash lookup per frame. Verified on every hit,
+     * so a hash collision only costs the per-frame walk.
+     */
+    private final LongIntHashMap stacksByHash = new LongIntHashMap(1024);
 
     private long[] mapStart = new long[16];
     private long[] mapLimit = new long[16];
@@ -35,6 +42,15 @@ public final class SymbolTable {
     private int[] lineFunction = new int[256];
     private int[] lineNumber = new int[256];
     private int lineCount;
+
+    /**
+     * Per string id, the last function interned with that name, plus one (0: none). A function is
+     * nearly always determined by its name, and every profile names the same functions again, so
+     * this array replaces a hash probe with a check of the other fields. Likewise per function id,
+     * the last location with that one function and no inlined frames.
+     */
+    private int[] functionByName = new int[256];
+    private int[] locationByFunction = new int[256];
 
     private int[] stackParent = new int[4096];
     private int[] stackLocation = new int[4096];
@@ -106,6 +122,12 @@ public final class SymbolTable {
     }
 
     public int internFunction(int name, int systemName, int filename, int startLine) {
+        if (name < functionByName.length) {
+            int known = functionByName[name] - 1;
+            if (known >= 0 && fnSystemName[known] == systemName && fnFilename[known] == filename && fnStartLine[known] == startLine) {
+                return known;
+            }
+        }
         long[] t = tuple;
         t[0] = name;
         t[1] = systemName;
@@ -126,11 +148,21 @@ public final class SymbolTable {
             fnFilename[id] = filename;
             fnStartLine[id] = startLine;
         }
+        if (name >= functionByName.length) {
+            functionByName = Arrays.copyOf(functionByName, Math.max(name + 1, functionByName.length * 2));
+        }
+        functionByName[name] = id + 1;
         return id;
     }
 
     /** Interns a location; {@code fns/lines[0..n)} run innermost first, as in pprof. */
     public int internLocation(int mapping, long address, int[] fns, int[] lines, int n) {
+        if (n == 1 && fns[0] < locationByFunction.length) {
+            int known = locationByFunction[fns[0]] - 1;
+            if (known >= 0 && locMapping[known] == mapping && locAddress[known] == address && lineNumber[locLineStart[known]] == lines[0]) {
+                return known;
+            }
+        }
         int len = 2 + 2 * n;
         if (lineTuple.length < len) {
             lineTuple = new long[len * 2];
@@ -165,24 +197,31 @@ public final class SymbolTable {
             System.arraycopy(lines, 0, lineNumber, lineCount, n);
             lineCount += n;
         }
+        if (n == 1) {
+            if (fns[0] >= locationByFunction.length) {
+                locationByFunction = Arrays.copyOf(locationByFunction, Math.max(fns[0] + 1, locationByFunction.length * 2));
+            }
+            locationByFunction[fns[0]] = id + 1;
+        }
         return id;
     }
 
     /** Returns the stack node for {@code location} under {@code parent}, creating it when new. */
     public int internStackNode(int parent, int location) {
-        long key = ((long) parent << 32) | (location & 0xffffffffL);
-        int id = stackNodes.get(key);
-        if (id >= 0) {
-            return id;
-        }
-        id = stackNodeCount++;
+        int id = stackNodes.get(parent, location);
+        return id >= 0 ? id : addStackNode(parent, location);
+    }
+
+    /** Creates the node for {@code location} under {@code parent}, which has no such child yet. */
+    private int addStackNode(int parent, int location) {
+        int id = stackNodeCount++;
         if (id == stackParent.length) {
             stackParent = Arrays.copyOf(stackParent, id * 2);
             stackLocation = Arrays.copyOf(stackLocation, id * 2);
         }
         stackParent[id] = parent;
         stackLocation[id] = location;
-        stackNodes.put(key, id);
+        stackNodes.add(parent, location, id);
         return id;
     }
 
@@ -193,8 +232,8 @@ public final class SymbolTable {
     /** Heap bytes held, for head-size accounting. */
     public long sizeBytes() {
         return strings.sizeBytes() + mappings.sizeBytes() + functions.sizeBytes() + locations.sizeBytes()
-                + stackNodes.sizeBytes() + stackParent.length * 8L + locMapping.length * 24L + lineFunction.length * 8L
-                + fnName.length * 16L;
+                + stackNodes.sizeBytes() + stacksByHash.sizeBytes() + stackParent.length * 8L + locMapping.length * 24L + lineFunction.length * 8L
+                + fnName.length * 16L + functionByName.length * 4L + locationByFunction.length * 4L;
     }
 
     public int[] importProfile(PprofData p, PprofRefs refs, int maxDepth) {
@@ -245,17 +284,63 @@ public final class SymbolTable {
         }
 
         int[] stacks = new int[p.sampleCount];
+        int[] path = new int[64];
         for (int s = 0; s < p.sampleCount; s++) {
             int start = p.sampleLocStart[s];
-            int count = p.sampleLocCount[s];
-            int top = count > maxDepth ? start + maxDepth - 1 : start + count - 1;
-            int node = 0;
-            for (int i = top; i >= start; i--) {
-                node = internStackNode(node, locMap[refs.locations.index(p.locIds[i])]);
+            int depth = Math.min(p.sampleLocCount[s], maxDepth);
+            if (path.length < depth) {
+                path = new int[Math.max(depth, path.length * 2)];
             }
-            stacks[s] = node;
+            for (int i = 0; i < depth; i++) {
+                path[i] = locMap[refs.locations.index(p.locIds[start + i])];
+            }
+            stacks[s] = internStack(path, depth);
         }
         return stacks;
+    }
+
+    /** The leaf node of the stack trace {@code leafFirst[0..depth)} (location ids, leaf first), creating nodes when new. */
+    private int internStack(int[] leafFirst, int depth) {
+        if (depth == 0) {
+            return 0;
+        }
+        long h = depth;
+        for (int i = 0; i < depth; i++) {
+            h = (h ^ leafFirst[i]) * 0x9E3779B97F4A7C15L;
+        }
+        h ^= h >>> 31;
+        int cached = stacksByHash.get(h);
+        if (cached >= 0 && isStack(cached, leafFirst, depth)) {
+            return cached;
+        }
+        int node = 0;
+        int i = depth - 1;
+        for (; i >= 0; i--) {
+            int child = stackNodes.get(node, leafFirst[i]);
+            if (child < 0) {
+                break;
+            }
+            node = child;
+        }
+        // Below a new node nothing exists yet: the rest of the stack is created without lookups.
+        for (; i >= 0; i--) {
+            node = addStackNode(node, leafFirst[i]);
+        }
+        if (cached < 0) {
+            stacksByHash.put(h, node);
+        }
+        return node;
+    }
+
+    /** Whether the path from {@code node} up to the root is exactly {@code leafFirst[0..depth)}. */
+    private boolean isStack(int node, int[] leafFirst, int depth) {
+        for (int i = 0; i < depth; i++) {
+            if (node == 0 || stackLocation[node] != leafFirst[i]) {
+                return false;
+            }
+            node = stackParent[node];
+        }
+        return node == 0;
     }
 
     /** Symbol length cap of the profile being imported (importProfile runs under the writer's lock). */

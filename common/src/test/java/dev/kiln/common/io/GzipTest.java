@@ -61,4 +61,41 @@ class GzipTest {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> Gzip.maybeDecompress(garbage, 1 << 20, "profile", "limit"));
         assertTrue(e.getMessage().contains("gzip"), e.getMessage());
     }
+
+    @Test
+    void concatenatedMembersAndOptionalHeaderFieldsAreRead() throws IOException {
+        byte[] first = gzip("first member, ".getBytes(), 2);
+        // A member with FEXTRA, FNAME, FCOMMENT and FHCRC, whose deflate data is taken from a plain member.
+        byte[] plain = gzip("second".getBytes(), 1);
+        ByteArrayOutputStream second = new ByteArrayOutputStream();
+        second.write(new byte[] {0x1f, (byte) 0x8b, 8, 2 | 4 | 8 | 16, 0, 0, 0, 0, 0, (byte) 255});
+        second.write(new byte[] {3, 0, 'x', 'y', 'z'});
+        second.write("name.pprof\0a comment\0".getBytes());
+        second.write(new byte[] {0, 0});
+        second.write(plain, 10, plain.length - 10);
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.size());
+        System.arraycopy(second.toByteArray(), 0, both, first.length, second.size());
+        assertEquals("first member, first member, second", new String(Gzip.maybeDecompress(both, 1 << 20, "profile", "limit")));
+    }
+
+    @Test
+    void corruptOrTruncatedDataIsAClientError() throws IOException {
+        byte[] gz = gzip("some profile bytes, some profile bytes".getBytes(), 10);
+        byte[] badCrc = gz.clone();
+        badCrc[badCrc.length - 6] ^= 1;
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Gzip.maybeDecompress(badCrc, 1 << 20, "profile", "limit"));
+        assertTrue(e.getMessage().contains("CRC"), e.getMessage());
+        for (int cut : new int[] {5, 12, gz.length / 2, gz.length - 4}) {
+            byte[] truncated = java.util.Arrays.copyOf(gz, cut);
+            e = assertThrows(InvalidInputException.class, () -> Gzip.maybeDecompress(truncated, 1 << 20, "profile", "limit"), "cut at " + cut);
+            assertTrue(e.getMessage().startsWith("invalid gzip profile"), e.getMessage());
+        }
+    }
+
+    @Test
+    void outputExactlyAtTheLimitIsAcceptedAndOneByteMoreIsNot() throws IOException {
+        byte[] gz = gzip(new byte[1000], 10);
+        assertEquals(10_000, Gzip.maybeDecompress(gz, 10_000, "profile", "limit").length);
+        assertThrows(Gzip.TooLargeException.class, () -> Gzip.maybeDecompress(gz, 9_999, "profile", "limit"));
+    }
 }

@@ -53,6 +53,51 @@ class SymbolTableTest {
     }
 
     @Test
+    void repeatedStacksMatchOnlyTheExactSameFrames() {
+        SymbolTable t = new SymbolTable();
+        int[] first = imp(t, decode(PprofBuilder.cpu().stack(1, "main", "a", "b").bytes()), 1000);
+        // The same stack again (under other pprof ids), its parent, a longer stack ending in the same
+        // frames, and one that differs only at the root: only the first may reuse the known stack.
+        int[] again = imp(t, decode(PprofBuilder.cpu().stack(1, "x").stack(2, "main", "a").stack(4, "main", "a", "b")
+                .stack(8, "init", "main", "a", "b").stack(16, "other", "a", "b").bytes()), 1000);
+        int[] truncated = imp(t, decode(PprofBuilder.cpu().stack(32, "init", "main", "a", "b").bytes()), 3);
+        Symbols v = t.publish();
+        assertEquals(first[0], again[2]);
+        assertEquals(first[0], truncated[0], "keeping the 3 leaf-most frames gives main;a;b");
+        assertEquals(v.stackParent[first[0]], again[1]);
+        long[] values = new long[v.stackNodeCount];
+        for (int i = 0; i < again.length; i++) {
+            values[again[i]] += 1L << i;
+        }
+        CallTree tree = new CallTree();
+        StackResolver.resolve(v, values, tree);
+        assertEquals(Map.of("x", 1L, "main;a", 2L, "main;a;b", 4L, "init;main;a;b", 8L, "other;a;b", 16L),
+                FlameGraphAssert.selfByPath(FlameGraphs.render(tree, 0)));
+    }
+
+    @Test
+    void functionsAndLocationsAreTheSameOnlyWhenEveryFieldIs() {
+        SymbolTable t = new SymbolTable();
+        int name = t.internString("main");
+        int file = t.internString("main.go");
+        int fn = t.internFunction(name, name, file, 10);
+        assertEquals(fn, t.internFunction(name, name, file, 10));
+        int otherFile = t.internFunction(name, name, t.internString("other.go"), 10);
+        int otherStart = t.internFunction(name, name, file, 11);
+        assertEquals(3, java.util.Set.of(fn, otherFile, otherStart).size());
+        assertEquals(fn, t.internFunction(name, name, file, 10), "the first function is still found after others of its name");
+
+        int loc = t.internLocation(0, 0, new int[] {fn}, new int[] {5}, 1);
+        assertEquals(loc, t.internLocation(0, 0, new int[] {fn}, new int[] {5}, 1));
+        int otherLine = t.internLocation(0, 0, new int[] {fn}, new int[] {6}, 1);
+        int otherAddress = t.internLocation(0, 0x40, new int[] {fn}, new int[] {5}, 1);
+        int inlined = t.internLocation(0, 0, new int[] {fn, otherFile}, new int[] {5, 7}, 2);
+        assertEquals(4, java.util.Set.of(loc, otherLine, otherAddress, inlined).size());
+        assertEquals(loc, t.internLocation(0, 0, new int[] {fn}, new int[] {5}, 1));
+        assertEquals(inlined, t.internLocation(0, 0, new int[] {fn, otherFile}, new int[] {5, 7}, 2));
+    }
+
+    @Test
     void inlinedFramesExpandOutermostFirst() {
         Profile p = Profile.newBuilder()
                 .addStringTable("").addStringTable("outer").addStringTable("inlined")
