@@ -62,8 +62,18 @@ public record IngesterConfig(Path dataPath, Duration maxBlockDuration, WalConfig
 
     /** The defaults for everything but the data path, block window and write-ahead log. */
     public static IngesterConfig of(Path dataPath, Duration maxBlockDuration, WalConfig wal) {
-        IngesterConfig d = from(Config.defaults(KEYS, java.util.Map.of()));
+        IngesterConfig d = from(defaults(java.util.Map.of()));
         return new IngesterConfig(dataPath, maxBlockDuration, wal, d.flushCheckPeriod(), d.flush(), d.flushOnShutdown());
+    }
+
+    /**
+     * The ingester's keys plus the process-wide {@code querier.query_store_after} it depends on, at
+     * their defaults except {@code overrides}: a config for an ingester outside a process.
+     */
+    public static Config defaults(java.util.Map<String, ?> overrides) {
+        List<ConfigKey> keys = new java.util.ArrayList<>(KEYS);
+        keys.add(QuerySplit.QUERY_STORE_AFTER);
+        return Config.defaults(keys, overrides);
     }
 
     /** This config with {@code pyroscopedb.flush_on_shutdown} set. */

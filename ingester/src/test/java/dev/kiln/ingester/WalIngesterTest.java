@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.KilnException;
-import dev.kiln.common.config.Config;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.query.SelectionSpec;
 import dev.kiln.common.query.TimeRange;
@@ -129,8 +128,8 @@ class WalIngesterTest {
     @Test
     void walSettingsComeFromPyroscopedbKeys() {
         assertEquals(IngesterConfig.of(Path.of("./data"), Duration.ofHours(1), WalConfig.DEFAULTS),
-                IngesterConfig.from(Config.defaults(IngesterConfig.KEYS, Map.of())));
-        IngesterConfig c = IngesterConfig.from(Config.defaults(IngesterConfig.KEYS, Map.of(
+                IngesterConfig.from(IngesterConfig.defaults(Map.of())));
+        IngesterConfig c = IngesterConfig.from(IngesterConfig.defaults(Map.of(
                 "pyroscopedb.data_path", "/var/lib/kiln",
                 "pyroscopedb.wal.segment_size", 16L << 20,
                 "pyroscopedb.wal.fsync", "interval",

@@ -5,6 +5,8 @@ import static dev.kiln.common.ring.InstanceState.JOINING;
 import static dev.kiln.common.ring.InstanceState.LEAVING;
 import static dev.kiln.common.ring.InstanceState.PENDING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.common.ring.kv.KvBackend;
@@ -235,6 +237,29 @@ class RingIT {
                 () -> ring.get(key(50), Operation.WRITE));
         assertEquals("at least 2 live replicas required, could only find 1 - unhealthy instances: a:9095,b:9095",
                 error.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(KvBackend.class)
+    void healthyReplicasNeedNoQuorumAndKeepWalkOrder(KvBackend backend) throws Exception {
+        Instant stale = T0.minus(Duration.ofMinutes(2));
+        RingConfig rf2 = RingConfig.DEFAULT.withReplicationFactor(2);
+        Ring ring = ring(backend, rf2, RingDesc.of(instance("a", "", ACTIVE, stale, 100), active("b", 200), active("c", 300)));
+
+        // A block owned by a (dead) and b is still served by b alone, where get() wants a quorum of 2.
+        assertEquals(List.of("b"), ring.healthyReplicas(key(50), Operation.READ).stream().map(InstanceDesc::id).toList());
+        assertThrows(RingUnavailableException.class, () -> ring.get(key(50), Operation.READ));
+        assertEquals(List.of("b", "c"), ring.healthyReplicas(key(150), Operation.READ).stream().map(InstanceDesc::id).toList());
+
+        // Ownership ignores health, so every member decides from the same ring state.
+        assertTrue(ring.isOwner(key(50), Operation.READ, "a"));
+        assertTrue(ring.isOwner(key(50), Operation.READ, "b"));
+        assertFalse(ring.isOwner(key(50), Operation.READ, "c"));
+
+        write(RingDesc.of(instance("a", "", ACTIVE, stale, 100), instance("b", "", ACTIVE, stale, 200)));
+        ring.awaitUntil(desc -> desc.instances().size() == 2, WAIT);
+        assertEquals("no healthy replica in ring 'ring' for this key",
+                assertThrows(RingUnavailableException.class, () -> ring.healthyReplicas(key(50), Operation.READ)).getMessage());
     }
 
     @ParameterizedTest
