@@ -76,11 +76,7 @@ public final class Ring extends AbstractIdleService {
      *     the quorum are left
      */
     public ReplicationSet get(int key, Operation op) {
-        RingSnapshot current = snapshot;
-        if (current.tokenCount() == 0) {
-            throw new RingUnavailableException("ring '" + this.key + "' is empty: no instance owns tokens");
-        }
-        List<InstanceDesc> walked = current.walk(key, op, config.replicationFactor(), config.zoneAwarenessEnabled());
+        List<InstanceDesc> walked = walk(key, op);
         int minSuccess = Math.max(config.replicationFactor(), walked.size()) / 2 + 1;
         Instant now = clock.instant();
         List<InstanceDesc> healthy = new ArrayList<>(walked.size());
@@ -108,21 +104,22 @@ public final class Ring extends AbstractIdleService {
      * @throws RingUnavailableException if the ring is empty or no replica is healthy
      */
     public List<InstanceDesc> healthyReplicas(int key, Operation op) {
-        RingSnapshot current = snapshot;
-        if (current.tokenCount() == 0) {
-            throw new RingUnavailableException("ring '" + this.key + "' is empty: no instance owns tokens");
-        }
         Instant now = clock.instant();
-        List<InstanceDesc> healthy = new ArrayList<>();
-        for (InstanceDesc instance : current.walk(key, op, config.replicationFactor(), config.zoneAwarenessEnabled())) {
-            if (instance.isHealthy(op, config.heartbeatTimeout(), now)) {
-                healthy.add(instance);
-            }
-        }
+        List<InstanceDesc> healthy = walk(key, op).stream()
+                .filter(instance -> instance.isHealthy(op, config.heartbeatTimeout(), now)).toList();
         if (healthy.isEmpty()) {
             throw new RingUnavailableException("no healthy replica in ring '" + this.key + "' for this key");
         }
         return healthy;
+    }
+
+    /** The replicas of {@code key} for {@code op} in walk order, health aside (see {@link RingSnapshot#walk}). */
+    private List<InstanceDesc> walk(int key, Operation op) {
+        RingSnapshot current = snapshot;
+        if (current.tokenCount() == 0) {
+            throw new RingUnavailableException("ring '" + this.key + "' is empty: no instance owns tokens");
+        }
+        return current.walk(key, op, config.replicationFactor(), config.zoneAwarenessEnabled());
     }
 
     /**
@@ -132,15 +129,8 @@ public final class Ring extends AbstractIdleService {
      */
     public boolean isOwner(int key, Operation op, String instanceId) {
         RingSnapshot current = snapshot;
-        if (current.tokenCount() == 0) {
-            return false;
-        }
-        for (InstanceDesc instance : current.walk(key, op, config.replicationFactor(), config.zoneAwarenessEnabled())) {
-            if (instance.id().equals(instanceId)) {
-                return true;
-            }
-        }
-        return false;
+        return current.tokenCount() > 0 && current.walk(key, op, config.replicationFactor(), config.zoneAwarenessEnabled())
+                .stream().anyMatch(instance -> instance.id().equals(instanceId));
     }
 
     /**

@@ -40,7 +40,6 @@ public final class Tokens {
         return fnv1a32(key.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The token as the unsigned number it stands for. */
     /** A block's key on the store-gateway ring, used alike by store-gateways and the queriers routing to them. */
     public static int forBlock(String blockId) {
         return fnv1a32(blockId);
@@ -51,6 +50,7 @@ public final class Tokens {
         return fnv1a32(tenant);
     }
 
+    /** The token as the unsigned number it stands for. */
     public static long toUnsigned(int token) {
         return Integer.toUnsignedLong(token);
     }
