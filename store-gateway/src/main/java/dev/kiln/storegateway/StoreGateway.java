@@ -41,6 +41,7 @@ public final class StoreGateway extends AbstractScheduledService {
     private final ObjectStore store;
     private final BlockQueryService queries;
     private final Map<String, List<BlockMeta>> metas = new ConcurrentHashMap<>(); // tenant -> queryable blocks
+    private final Set<String> knownBlockIds = ConcurrentHashMap.newKeySet(); // ids in metas, any tenant
     private final LinkedHashMap<String, ParquetBlock> open = new LinkedHashMap<>(16, 0.75f, true); // LRU by access
     private final Counter syncFailures;
     private volatile Predicate<String> owns = blockId -> true;
@@ -75,7 +76,7 @@ public final class StoreGateway extends AbstractScheduledService {
 
     /** Blocks of {@code tenant} overlapping {@code range} (only {@code blockIds} unless empty), opened on demand. */
     List<QueryableBlock> blocks(String tenant, TimeRange range, Set<String> blockIds) {
-        if (!blockIds.isEmpty() && !known(tenant, blockIds)) {
+        if (!knownBlockIds.containsAll(blockIds)) {
             // The querier read a newer bucket index than this store-gateway's last sync.
             resync(tenant);
         }
@@ -106,15 +107,11 @@ public final class StoreGateway extends AbstractScheduledService {
         return b;
     }
 
-    private boolean known(String tenant, Set<String> blockIds) {
-        Set<String> ids = new HashSet<>();
-        metas.getOrDefault(tenant, List.of()).forEach(m -> ids.add(m.id()));
-        return ids.containsAll(blockIds);
-    }
-
     private void resync(String tenant) {
         try {
-            metas.put(tenant, BucketIndex.queryableBlocks(store, tenant));
+            List<BlockMeta> blocks = BucketIndex.queryableBlocks(store, tenant);
+            metas.put(tenant, blocks);
+            blocks.forEach(m -> knownBlockIds.add(m.id()));
         } catch (RuntimeException e) {
             syncFailures.increment();
             log.atWarn().addKeyValue("tenant", tenant).addKeyValue("err", e.getMessage()).log("block sync failed");
@@ -136,7 +133,13 @@ public final class StoreGateway extends AbstractScheduledService {
         metas.keySet().retainAll(next.keySet());
         metas.putAll(next);
         Set<String> known = new HashSet<>();
-        next.values().forEach(list -> list.forEach(m -> known.add(BlockUploader.prefix(m.tenant(), m.id()))));
+        Set<String> ids = new HashSet<>();
+        next.values().forEach(list -> list.forEach(m -> {
+            known.add(BlockUploader.prefix(m.tenant(), m.id()));
+            ids.add(m.id());
+        }));
+        knownBlockIds.addAll(ids);
+        knownBlockIds.retainAll(ids);
         synchronized (this) {
             open.keySet().retainAll(known);
         }
