@@ -200,6 +200,24 @@ class ClusterIT {
         return -1;
     }
 
+    /** Before each push. */
+    interface PushHook {
+        void before(int i) throws Exception;
+    }
+
+    /** Pushes profiles 0..count-1 of {@code service} 10 s apart from {@code baseMs}; each must be acknowledged. */
+    static Acked pushOldProfiles(String service, long baseMs, int count, PushHook hook) throws Exception {
+        Acked acked = new Acked();
+        for (int i = 0; i < count; i++) {
+            hook.before(i);
+            long ts = baseMs + i * 10_000L;
+            assertTrue(pushWithRetries(service, "p-" + service + "-" + i, profile(i, ts * 1_000_000L), i) > 0,
+                    "profile " + i + " was never acknowledged");
+            acked.add(i + 1, 7);
+        }
+        return acked;
+    }
+
     static FlameGraph frontendFlameGraph(String service, long startMs, long endMs) throws Exception {
         SelectMergeStacktracesRequest req = SelectMergeStacktracesRequest.newBuilder().setProfileTypeID(CPU)
                 .setLabelSelector("{service_name=\"" + service + "\"}").setStart(startMs).setEnd(endMs).build();
@@ -290,16 +308,11 @@ class ClusterIT {
         String service = "kill-" + UUID.randomUUID().toString().substring(0, 8);
         // Three hours back: an hour range the compactor may merge right away.
         long baseMs = (System.currentTimeMillis() / 3_600_000L - 3) * 3_600_000L + 600_000L;
-        Acked acked = new Acked();
-        for (int i = 0; i < 60; i++) {
+        Acked acked = pushOldProfiles(service, baseMs, 60, i -> {
             if (i == 20) {
                 cluster.node("ingester-2").kill();
             }
-            long ts = baseMs + i * 10_000L;
-            int attempts = pushWithRetries(service, "p-" + service + "-" + i, profile(i, ts * 1_000_000L), i);
-            assertTrue(attempts > 0, "profile " + i + " was never acknowledged");
-            acked.add(i + 1, 7);
-        }
+        });
         long from = baseMs - 60_000L;
         long to = baseMs + 3_600_000L;
 
@@ -333,11 +346,7 @@ class ClusterIT {
     void killingAStoreGatewayKeepsOldDataQueryable() throws Exception {
         String service = "sg-" + UUID.randomUUID().toString().substring(0, 8);
         long baseMs = (System.currentTimeMillis() / 3_600_000L - 5) * 3_600_000L + 600_000L;
-        Acked acked = new Acked();
-        for (int i = 0; i < 20; i++) {
-            assertTrue(pushWithRetries(service, "p-" + service + "-" + i, profile(i, (baseMs + i * 10_000L) * 1_000_000L), i) > 0);
-            acked.add(i + 1, 7);
-        }
+        Acked acked = pushOldProfiles(service, baseMs, 20, i -> {});
         for (String name : List.of("ingester-1", "ingester-3")) {
             assertEquals(204, cluster.node(name).post("/ingester/flush").statusCode());
         }
