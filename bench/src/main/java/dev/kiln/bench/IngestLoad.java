@@ -5,6 +5,7 @@ import dev.kiln.proto.push.v1.PushRequest;
 import dev.kiln.proto.push.v1.RawProfileSeries;
 import dev.kiln.proto.push.v1.RawSample;
 import dev.kiln.proto.types.v1.LabelPair;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -19,9 +20,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * Pushes the workload's payloads over push.v1 Connect with parallel clients, cycling through them,
  * and measures a window after a warm-up: gzip bytes accepted, and the CPU time of the Kiln process
  * without the clients' threads.
+ *
+ * <p>The warm-up lasts at least its minimum and until a first push was acknowledged, then goes on
+ * while the JIT is still busy (more than
+ * {@link #JIT_SETTLED_MS_PER_S} ms of compilation per second), up to its maximum: the server's
+ * code paths (Armeria, gRPC, Netty, Kiln) are large, and on a loaded 2-core machine C2 kept
+ * compiling for 40-60 s after the first push, which a fixed 5 s warm-up counted as ingest cost
+ * (a quarter of the process's CPU). Whatever compilation is left in the window still counts.
  */
 final class IngestLoad {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+    /** Compilation time per second of warm-up below which the JIT counts as settled (5% of a core). */
+    static final long JIT_SETTLED_MS_PER_S = 50;
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
@@ -30,8 +41,11 @@ final class IngestLoad {
      * @param processCpuSeconds CPU time of the whole process in the window (Kiln, clients, GC, JIT)
      * @param clientCpuSeconds CPU time of the push threads in the window
      * @param allPushes        pushes including the warm-up (how often the payloads were repeated)
+     * @param warmupSeconds    how long the warm-up lasted
+     * @param jitSeconds       JIT compilation time in the window (elapsed time of the compiler threads; -1 if unknown)
      */
-    record Result(long gzipBytes, long pushes, double wallSeconds, double processCpuSeconds, double clientCpuSeconds, long allPushes) {
+    record Result(long gzipBytes, long pushes, double wallSeconds, double processCpuSeconds, double clientCpuSeconds, long allPushes,
+            double warmupSeconds, double jitSeconds) {
         double kilnCpuSeconds() {
             return processCpuSeconds - clientCpuSeconds;
         }
@@ -47,7 +61,8 @@ final class IngestLoad {
 
     private IngestLoad() {}
 
-    static Result run(ConnectClient client, Workload w, int clients, double warmupSeconds, double seconds) throws InterruptedException {
+    static Result run(ConnectClient client, Workload w, int clients, double warmupSeconds, double maxWarmupSeconds, double seconds)
+            throws InterruptedException {
         AtomicLong bytes = new AtomicLong();
         AtomicLong pushes = new AtomicLong();
         AtomicInteger next = new AtomicInteger();
@@ -77,7 +92,15 @@ final class IngestLoad {
             threads[c].start();
         }
         try {
+            long warmupStart = System.nanoTime();
             Thread.sleep((long) (warmupSeconds * 1000));
+            // A cold process can take longer than a short warm-up for its first push (class loading).
+            while (pushes.get() == 0 && failure.get() == null) {
+                Thread.sleep(10);
+            }
+            waitForJit(warmupStart + (long) (maxWarmupSeconds * 1e9), failure);
+            double warmedUp = (System.nanoTime() - warmupStart) / 1e9;
+            long jit0 = jitMillis();
             long bytes0 = bytes.get();
             long pushes0 = pushes.get();
             long wall0 = System.nanoTime();
@@ -89,6 +112,7 @@ final class IngestLoad {
             long wall1 = System.nanoTime();
             long pushes1 = pushes.get();
             long bytes1 = bytes.get();
+            long jit1 = jitMillis();
             stop.set(true);
             for (Thread t : threads) {
                 t.join();
@@ -97,10 +121,32 @@ final class IngestLoad {
                 throw failure.get();
             }
             return new Result(bytes1 - bytes0, pushes1 - pushes0, (wall1 - wall0) / 1e9,
-                    (process1 - process0) / 1e9, (client1 - client0) / 1e9, pushes.get());
+                    (process1 - process0) / 1e9, (client1 - client0) / 1e9, pushes.get(), warmedUp,
+                    jit0 < 0 ? -1 : (jit1 - jit0) / 1e3);
         } finally {
             stop.set(true);
         }
+    }
+
+    /** Sleeps in one-second steps until the JIT compiles less than the settled rate, or until {@code deadlineNanos}. */
+    private static void waitForJit(long deadlineNanos, AtomicReference<RuntimeException> failure) throws InterruptedException {
+        if (jitMillis() < 0) {
+            return;
+        }
+        while (System.nanoTime() < deadlineNanos && failure.get() == null) {
+            long before = jitMillis();
+            long t0 = System.nanoTime();
+            Thread.sleep(Math.max(1, Math.min(1000, (deadlineNanos - t0) / 1_000_000)));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (jitMillis() - before < JIT_SETTLED_MS_PER_S * seconds) {
+                return;
+            }
+        }
+    }
+
+    /** Total JIT compilation time so far, or -1 where the JVM does not report it. */
+    private static long jitMillis() {
+        return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : -1;
     }
 
     private static long cpu(Thread[] threads) {
