@@ -139,10 +139,7 @@ public final class Distributor extends AbstractIdleService {
             for (int idx : e.getValue()) {
                 req.addSeries(targets.get(idx).series);
             }
-            var stub = IngesterRouter.stub(endpoints.get(e.getKey()))
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
-                    .withDeadlineAfter(config.pushTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            Futures.addCallback(stub.push(req.build()), new FutureCallback<>() {
+            FutureCallback<PushResponse> replied = new FutureCallback<>() {
                 @Override
                 public void onSuccess(PushResponse r) {
                     samples.add(r.getSamples());
@@ -164,7 +161,24 @@ public final class Distributor extends AbstractIdleService {
                         }
                     }
                 }
-            }, MoreExecutors.directExecutor());
+            };
+            IngesterRouter.Endpoint endpoint = endpoints.get(e.getKey());
+            if (endpoint.local() != null) {
+                PushResponse response;
+                try {
+                    response = endpoint.local().push(tenant, req.build());
+                } catch (Throwable t) {
+                    // The same status the ingester's gRPC service would have answered with.
+                    replied.onFailure(GrpcErrors.toException(t));
+                    continue;
+                }
+                replied.onSuccess(response);
+                continue;
+            }
+            var stub = IngesterRouter.stub(endpoint)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+                    .withDeadlineAfter(config.pushTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            Futures.addCallback(stub.push(req.build()), replied, MoreExecutors.directExecutor());
         }
         try {
             done.join();

@@ -144,7 +144,7 @@ public final class Kiln implements AutoCloseable {
         ingester = new Ingester(IngesterConfig.from(config), limits, store, registry, queryExecutor);
         ingester.register(server);
         Distributor distributor = new Distributor(DistributorConfig.from(config),
-                IngesterRouter.single("local", server.inProcessChannel()), limits, registry);
+                IngesterRouter.local("local", ingester::push), limits, registry);
         JfrUploads jfr = new JfrUploads(defaults.maxProfileSizeBytes());
         distributor.register(server, ingestExecutor, jfr);
         otlp = new OtlpReceiver(OtlpConfig.from(config), distributor, server.config());
