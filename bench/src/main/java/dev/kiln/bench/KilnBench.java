@@ -123,9 +123,14 @@ public final class KilnBench {
             r.add("ingest", "head_mb", kiln.ingester().head().sizeBytes() / MIB, "MiB",
                     "head size estimate at the end, nothing flushed yet (pyroscopedb.max_head_bytes: 2 GiB by default)");
             r.add("ingest", "warmup_s", ingest.warmupSeconds(), "s", "until the JIT compiled < " + IngestLoad.JIT_SETTLED_MS_PER_S
-                    + " ms/s (at least " + o.warmupSeconds() + " s, at most " + o.maxWarmupSeconds() + " s)");
-            r.add("ingest", "jit_compile_s", Math.max(0, ingest.jitSeconds()), "s",
-                    ingest.jitSeconds() < 0 ? "not reported by this JVM" : "JIT compilation in the window (counted in Kiln's CPU)");
+                    + " ms/s for " + IngestLoad.JIT_SETTLED_WINDOW_S + " s (at least " + o.warmupSeconds() + " s, at most "
+                    + o.maxWarmupSeconds() + " s)");
+            r.add("ingest", "jit_cpu_cores", Math.max(0, ingest.jitCpuSeconds()) / ingest.wallSeconds(), "cores",
+                    ingest.jitCpuSeconds() < 0 ? "compiler threads not visible in /proc" : "JIT compiler threads in the window, counted above");
+            double steady = ingest.mbPerKilnCpuSecondWithoutJit();
+            r.add("ingest", "mb_per_kiln_cpu_s_without_jit", steady, "MB/s",
+                    Report.ratio(steady, limits.decodeMbPerSec(), "in-run decode limit") + "; "
+                            + Report.ratio(steady, TARGET_INGEST_MB_PER_CPU_S, "target 40") + " (compiled steady state)");
 
             String busy = "{service_name=\"svc-0\"}";
             long startMs = w.startMs() - 60_000L;
