@@ -19,9 +19,10 @@ import java.util.List;
  * @param spanHours      the profiles' timestamps cover this many hours before now (default 24)
  * @param limitSeconds   CPU seconds spent measuring each in-run decode limit (default 3)
  * @param pushClients    parallel push clients (default 4)
- * @param warmupSeconds  pushing before the measured window, for the JIT, at least (default 5)
- * @param maxWarmupSeconds the warm-up goes on past {@code warmupSeconds} while the JIT is still
- *                       compiling, up to this long (default 120)
+ * @param warmupSeconds  pushing into a throwaway Kiln for the JIT, at least (default 5), then as
+ *                       long into the measured one before its window
+ * @param maxWarmupSeconds the throwaway Kiln's warm-up goes on past {@code warmupSeconds} while the
+ *                       JIT is still compiling, up to this long (default 120)
  * @param pushSeconds    measured push window (default 15)
  * @param queryClients   parallel flame-graph clients (default 2)
  * @param querySeconds   seconds of flame-graph queries, before and after the flush (default 5 each)

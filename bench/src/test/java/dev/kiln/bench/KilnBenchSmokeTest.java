@@ -19,7 +19,7 @@ class KilnBenchSmokeTest {
             "workload.raw_kb_per_profile", "workload.generate_s",
             "limits.gunzip_mb_per_cpu_s", "limits.decode_mb_per_cpu_s",
             "ingest.mb_per_kiln_cpu_s", "ingest.mb_per_wall_s", "ingest.pushes_per_s", "ingest.kiln_cpu_cores", "ingest.client_cpu_cores",
-            "ingest.head_mb", "ingest.warmup_s", "ingest.jit_cpu_cores", "ingest.mb_per_kiln_cpu_s_without_jit",
+            "ingest.head_mb", "ingest.jit_warmup_s", "ingest.jit_cpu_cores", "ingest.mb_per_kiln_cpu_s_without_jit",
             "query_head.queries", "query_head.p50_ms", "query_head.p95_ms", "query_head.max_ms",
             "query_blocks.flush_s", "query_blocks.queries", "query_blocks.p50_ms", "query_blocks.p95_ms", "query_blocks.max_ms",
             "aggregation.kiln_merge_tree_ms", "aggregation.duckdb_group_by_ms", "aggregation.kiln_vs_duckdb",
