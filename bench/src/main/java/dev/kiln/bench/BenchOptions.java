@@ -19,23 +19,30 @@ import java.util.List;
  * @param spanHours      the profiles' timestamps cover this many hours before now (default 24)
  * @param limitSeconds   CPU seconds spent measuring each in-run decode limit (default 3)
  * @param pushClients    parallel push clients (default 4)
- * @param warmupSeconds  pushing before the measured window, for the JIT (default 5)
+ * @param warmupSeconds  pushing into a throwaway Kiln for the JIT, at least (default 5), then as
+ *                       long into the measured one before its window
+ * @param maxWarmupSeconds the throwaway Kiln's warm-up goes on past {@code warmupSeconds} while the
+ *                       JIT is still compiling, up to this long (default 120)
  * @param pushSeconds    measured push window (default 15)
  * @param queryClients   parallel flame-graph clients (default 2)
  * @param querySeconds   seconds of flame-graph queries, before and after the flush (default 5 each)
  * @param aggregationRuns repetitions of the block aggregation and the DuckDB query; the best counts (default 3)
+ * @param memoryHeadMb   the head limit ({@code pyroscopedb.max_head_bytes}, MiB) of the memory-bound run (default 64)
+ * @param memorySeconds  how long the memory-bound run pushes (default 20)
  * @param workDir        where Kiln keeps its WAL and blocks (default: a temporary directory, deleted afterwards)
  * @param kilnFlags      extra flags for the in-process Kiln ({@code --kiln=-pyroscopedb.wal.fsync=never}, repeatable)
  */
 public record BenchOptions(int services, int pods, int regions, int profiles, int samples, int stacks, int functions,
-        int spanHours, double limitSeconds, int pushClients, double warmupSeconds, double pushSeconds, int queryClients,
-        double querySeconds, int aggregationRuns, Path workDir, List<String> kilnFlags) {
+        int spanHours, double limitSeconds, int pushClients, double warmupSeconds, double maxWarmupSeconds, double pushSeconds, int queryClients,
+        double querySeconds, int aggregationRuns, double memoryHeadMb, double memorySeconds, Path workDir, List<String> kilnFlags) {
 
     public static final String USAGE = """
             usage: kiln-bench [--services=12] [--pods=8] [--regions=3] [--profiles=240] [--samples=600]
                               [--stacks=8000] [--functions=3000] [--span-hours=24] [--limit-seconds=3]
-                              [--push-clients=4] [--warmup-seconds=5] [--push-seconds=15]
+                              [--push-clients=4] [--warmup-seconds=5] [--max-warmup-seconds=120]
+                              [--push-seconds=15]
                               [--query-clients=2] [--query-seconds=5] [--aggregation-runs=3]
+                              [--memory-head-mb=64] [--memory-seconds=20]
                               [--work-dir=DIR] [--kiln=-flag=value ...]""";
 
     public BenchOptions {
@@ -56,12 +63,19 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         if (limitSeconds <= 0 || warmupSeconds < 0 || pushSeconds <= 0 || querySeconds <= 0) {
             throw new IllegalArgumentException("--limit-seconds, --push-seconds and --query-seconds must be > 0, --warmup-seconds >= 0");
         }
+        if (memoryHeadMb <= 0 || memorySeconds <= 0) {
+            throw new IllegalArgumentException("--memory-head-mb and --memory-seconds must be > 0");
+        }
+        if (maxWarmupSeconds < warmupSeconds) {
+            throw new IllegalArgumentException("--max-warmup-seconds (" + maxWarmupSeconds + ") must be at least --warmup-seconds ("
+                    + warmupSeconds + ")");
+        }
         kilnFlags = List.copyOf(kilnFlags);
     }
 
     public static BenchOptions parse(String... args) {
         int services = 12, pods = 8, regions = 3, profiles = 240, samples = 600, stacks = 8000, functions = 3000, span = 24;
-        double limit = 3, warmup = 5, push = 15, query = 5;
+        double limit = 3, warmup = 5, maxWarmup = 120, push = 15, query = 5, memoryHead = 64, memorySeconds = 20;
         int pushClients = 4, queryClients = 2, runs = 3;
         Path work = null;
         List<String> kiln = new ArrayList<>();
@@ -84,17 +98,20 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
                 case "limit-seconds" -> limit = decimal(name, value);
                 case "push-clients" -> pushClients = integer(name, value);
                 case "warmup-seconds" -> warmup = decimal(name, value);
+                case "max-warmup-seconds" -> maxWarmup = decimal(name, value);
                 case "push-seconds" -> push = decimal(name, value);
                 case "query-clients" -> queryClients = integer(name, value);
                 case "query-seconds" -> query = decimal(name, value);
                 case "aggregation-runs" -> runs = integer(name, value);
+                case "memory-head-mb" -> memoryHead = decimal(name, value);
+                case "memory-seconds" -> memorySeconds = decimal(name, value);
                 case "work-dir" -> work = Path.of(value);
                 case "kiln" -> kiln.add(value);
                 default -> throw new IllegalArgumentException("unknown option --" + name + "\n" + USAGE);
             }
         }
         return new BenchOptions(services, pods, regions, profiles, samples, stacks, functions, span, limit, pushClients,
-                warmup, push, queryClients, query, runs, work, kiln);
+                warmup, maxWarmup, push, queryClients, query, runs, memoryHead, memorySeconds, work, kiln);
     }
 
     private static int integer(String name, String value) {

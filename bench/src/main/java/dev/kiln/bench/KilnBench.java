@@ -89,24 +89,27 @@ public final class KilnBench {
 
         Path storage = work.resolve("storage");
         long spanEndMs = System.currentTimeMillis() + 60_000L;
-        List<String> flags = new ArrayList<>(List.of("-server.http-listen-port=0", "-server.grpc-listen-port=0",
+        List<String> common = new ArrayList<>(List.of("-server.http-listen-port=0", "-server.grpc-listen-port=0",
                 "-distributor.receivers.otlp.protocols.grpc.endpoint=",
-                "-pyroscopedb.data-path=" + work.resolve("data"), "-storage.filesystem.dir=" + storage,
                 // the workload is a backfill over the span: no rate limit, no time window, no
-                // flushes while pushing, and the ingester answers queries over the whole span
+                // periodic flushes while pushing, and the ingester answers queries over the whole span
                 "-limits.ingestion-rate-mb=0", "-limits.reject-older-than=0s", "-limits.reject-newer-than=0s",
                 "-pyroscopedb.flush-check-period=" + (o.spanHours() + 24) + "h",
                 "-querier.query-store-after=" + (o.spanHours() + 2) + "h",
                 // the bench measures the ingester's own blocks: the compactor stays out of the way
-                "-compactor.data-dir=" + work.resolve("compactor"), "-compactor.compaction-interval=" + (o.spanHours() + 24) + "h"));
-        flags.addAll(o.kilnFlags());
+                "-compactor.compaction-interval=" + (o.spanHours() + 24) + "h"));
+        common.addAll(o.kilnFlags());
+        List<String> flags = new ArrayList<>(common);
+        flags.addAll(List.of("-pyroscopedb.data-path=" + work.resolve("data"), "-storage.filesystem.dir=" + storage,
+                "-compactor.data-dir=" + work.resolve("compactor")));
         long pushes;
+        r.section("ingest (push.v1 Connect -> distributor -> ingester head + WAL, in process; flags: " + String.join(" ", o.kilnFlags()) + ")");
+        double jitWarmup = warmUpJit(common, work.resolve("warmup"), w, o);
         Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(flags.toArray(String[]::new), k -> null));
         kiln.start();
         try {
             ConnectClient client = new ConnectClient(kiln.server().httpPort());
-            r.section("ingest (push.v1 Connect -> distributor -> ingester head + WAL, in process; flags: " + String.join(" ", o.kilnFlags()) + ")");
-            IngestLoad.Result ingest = IngestLoad.run(client, w, o.pushClients(), o.warmupSeconds(), o.pushSeconds());
+            IngestLoad.Result ingest = IngestLoad.run(client, w, o.pushClients(), o.warmupSeconds(), o.warmupSeconds(), o.pushSeconds());
             pushes = ingest.allPushes();
             double perCpu = ingest.mbPerKilnCpuSecond();
             r.add("ingest", "mb_per_kiln_cpu_s", perCpu, "MB/s",
@@ -118,6 +121,17 @@ public final class KilnBench {
             r.add("ingest", "kiln_cpu_cores", ingest.kilnCpuSeconds() / ingest.wallSeconds(), "cores",
                     "process CPU minus the push threads' (GC and JIT count as Kiln's)");
             r.add("ingest", "client_cpu_cores", ingest.clientCpuSeconds() / ingest.wallSeconds(), "cores", "push threads, not counted");
+            r.add("ingest", "head_mb", kiln.ingester().head().sizeBytes() / MIB, "MiB",
+                    "head size estimate at the end, nothing flushed yet (pyroscopedb.max_head_bytes: 2 GiB by default)");
+            r.add("ingest", "jit_warmup_s", jitWarmup, "s", "pushes into a throwaway Kiln until the JIT compiled < "
+                    + IngestLoad.JIT_SETTLED_MS_PER_S + " ms/s for " + IngestLoad.JIT_SETTLED_WINDOW_S + " s (at least "
+                    + o.warmupSeconds() + " s, at most " + o.maxWarmupSeconds() + " s), then " + o.warmupSeconds() + " s into this one");
+            r.add("ingest", "jit_cpu_cores", Math.max(0, ingest.jitCpuSeconds()) / ingest.wallSeconds(), "cores",
+                    ingest.jitCpuSeconds() < 0 ? "compiler threads not visible in /proc" : "JIT compiler threads in the window, counted above");
+            double steady = ingest.mbPerKilnCpuSecondWithoutJit();
+            r.add("ingest", "mb_per_kiln_cpu_s_without_jit", steady, "MB/s",
+                    Report.ratio(steady, limits.decodeMbPerSec(), "in-run decode limit") + "; "
+                            + Report.ratio(steady, TARGET_INGEST_MB_PER_CPU_S, "target 40") + " (compiled steady state)");
 
             String busy = "{service_name=\"svc-0\"}";
             long startMs = w.startMs() - 60_000L;
@@ -166,6 +180,43 @@ public final class KilnBench {
         double compacted = blocks.compactedBytesPerSample(work.resolve("compacted"));
         r.add("storage", "compacted_bytes_per_sample", compacted, "B",
                 Report.ratio(compacted, TARGET_BYTES_PER_SAMPLE, "target <= 4") + " (all blocks merged into one, as the compactor does)");
+
+        long limit = (long) (o.memoryHeadMb() * MIB);
+        r.section(String.format(Locale.ROOT, "memory: the same pushes for %s s into a fresh Kiln with -pyroscopedb.max-head-bytes=%d "
+                + "(live heap read after a full GC every %d ms)", o.memorySeconds(), limit, MemoryBound.LIVE_HEAP_SAMPLE_MS));
+        MemoryBound.Result m = MemoryBound.run(common, limit, w, o.pushClients(), o.memorySeconds(), work.resolve("memory"));
+        r.add("memory", "head_limit_mb", limit / MIB, "MiB", "pyroscopedb.max_head_bytes");
+        r.add("memory", "pushed_mb", m.ingest().gzipBytes() / 1e6, "MB", String.format(Locale.ROOT, "gzip, %.0f MB decompressed, in %d pushes",
+                m.ingest().gzipBytes() / (double) w.gzipBytes() * w.rawBytes() / 1e6, m.ingest().pushes()));
+        r.add("memory", "flushed_blocks", m.flushedBlocks(), "", "early flushes cut the head into this many blocks");
+        r.add("memory", "peak_head_estimate_mb", m.peakHeadEstimateBytes() / MIB, "MiB",
+                Report.ratio(m.peakHeadEstimateBytes(), limit, "the limit"));
+        r.add("memory", "baseline_heap_mb", m.baselineHeapBytes() / MIB, "MiB", "live heap before that Kiln started (the bench's payloads)");
+        long above = m.peakLiveHeapBytes() - m.baselineHeapBytes();
+        r.add("memory", "peak_live_heap_mb", above / MIB, "MiB", Report.ratio(above, limit, "the limit") + " (above the baseline)");
+    }
+
+    private static final double MIB = 1 << 20;
+
+    /**
+     * Pushes into a throwaway Kiln until the JIT has settled, and returns how long that took. The
+     * compiled code is the JVM's, so the measured Kiln starts warm, while its blocks (the storage
+     * figures) hold only its own pushes: a warm-up of a minute or two would otherwise repeat every
+     * generated profile many times over.
+     */
+    private static double warmUpJit(List<String> common, Path dir, Workload w, BenchOptions o) throws Exception {
+        List<String> flags = new ArrayList<>(common);
+        flags.addAll(List.of("-pyroscopedb.data-path=" + dir.resolve("data"), "-storage.filesystem.dir=" + dir.resolve("storage"),
+                "-compactor.data-dir=" + dir.resolve("compactor"), "-pyroscopedb.flush-on-shutdown=false"));
+        Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(flags.toArray(String[]::new), k -> null));
+        kiln.start();
+        try {
+            return IngestLoad.run(new ConnectClient(kiln.server().httpPort()), w, o.pushClients(), o.warmupSeconds(),
+                    o.maxWarmupSeconds(), Math.min(1, o.pushSeconds())).warmupSeconds();
+        } finally {
+            kiln.close();
+            deleteRecursively(dir);
+        }
     }
 
     private static void queryFigures(Report r, String section, QueryLoad.Result q) {

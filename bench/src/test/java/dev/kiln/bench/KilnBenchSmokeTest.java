@@ -19,17 +19,21 @@ class KilnBenchSmokeTest {
             "workload.raw_kb_per_profile", "workload.generate_s",
             "limits.gunzip_mb_per_cpu_s", "limits.decode_mb_per_cpu_s",
             "ingest.mb_per_kiln_cpu_s", "ingest.mb_per_wall_s", "ingest.pushes_per_s", "ingest.kiln_cpu_cores", "ingest.client_cpu_cores",
+            "ingest.head_mb", "ingest.jit_warmup_s", "ingest.jit_cpu_cores", "ingest.mb_per_kiln_cpu_s_without_jit",
             "query_head.queries", "query_head.p50_ms", "query_head.p95_ms", "query_head.max_ms",
             "query_blocks.flush_s", "query_blocks.queries", "query_blocks.p50_ms", "query_blocks.p95_ms", "query_blocks.max_ms",
             "aggregation.kiln_merge_tree_ms", "aggregation.duckdb_group_by_ms", "aggregation.kiln_vs_duckdb",
             "storage.samples", "storage.bytes_per_sample", "storage.symbol_bytes_per_sample", "storage.pushes_per_distinct_profile",
-            "storage.compacted_bytes_per_sample");
+            "storage.compacted_bytes_per_sample",
+            "memory.head_limit_mb", "memory.pushed_mb", "memory.flushed_blocks", "memory.peak_head_estimate_mb",
+            "memory.baseline_heap_mb", "memory.peak_live_heap_mb");
 
     @Test
     void tinyRunReportsEveryFigure(@TempDir Path dir) throws Exception {
         BenchOptions o = BenchOptions.parse("--services=2", "--pods=2", "--regions=2", "--profiles=6", "--samples=20", "--stacks=100",
-                "--functions=50", "--span-hours=2", "--limit-seconds=0.2", "--push-clients=2", "--warmup-seconds=0",
-                "--push-seconds=1", "--query-clients=2", "--query-seconds=0.2", "--aggregation-runs=1", "--work-dir=" + dir,
+                "--functions=50", "--span-hours=2", "--limit-seconds=0.2", "--push-clients=2", "--warmup-seconds=0", "--max-warmup-seconds=0",
+                "--push-seconds=1", "--query-clients=2", "--query-seconds=0.2", "--aggregation-runs=1", "--memory-head-mb=0.01",
+                "--memory-seconds=1", "--work-dir=" + dir,
                 "--kiln=-pyroscopedb.wal.fsync=never");
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Report report = KilnBench.run(o, new PrintStream(printed, true, StandardCharsets.UTF_8));
@@ -37,7 +41,7 @@ class KilnBenchSmokeTest {
         Map<String, Double> values = report.values();
         assertEquals(FIGURES, List.copyOf(values.keySet()));
         values.forEach((name, v) -> assertTrue(Double.isFinite(v) && v >= 0, name + " = " + v));
-        assertEquals(List.of("workload", "limits", "ingest", "query_head", "query_blocks", "aggregation", "storage"),
+        assertEquals(List.of("workload", "limits", "ingest", "query_head", "query_blocks", "aggregation", "storage", "memory"),
                 List.copyOf(report.sections()));
         // the generated shape: 2 + 1 pods, 6 profiles of 20 samples, each stored once per sample type
         assertEquals(3, values.get("workload.series"));
@@ -45,6 +49,7 @@ class KilnBenchSmokeTest {
         assertTrue(values.get("ingest.mb_per_kiln_cpu_s") > 0, "something was pushed");
         assertTrue(values.get("storage.samples") >= 2 * 6 * 20, "every distinct profile was pushed at least once");
         assertEquals(0, values.get("storage.samples") % 20, "whole profiles of 20 samples per sample type");
+        assertTrue(values.get("memory.flushed_blocks") >= 1, "pushes over a 10 KiB head limit flushed early");
         String text = printed.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("ingest.mb_per_kiln_cpu_s") && text.contains("x in-run decode limit"), text);
         assertTrue(text.contains("same total from both"), text);

@@ -134,15 +134,13 @@ public final class Distributor extends AbstractIdleService {
         AtomicInteger pendingSeries = new AtomicInteger(targets.size());
         java.util.concurrent.atomic.LongAdder samples = new java.util.concurrent.atomic.LongAdder();
         List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        Runnable localPush = null;
         for (Map.Entry<String, List<Integer>> e : byIngester.entrySet()) {
             PushRequest.Builder req = PushRequest.newBuilder();
             for (int idx : e.getValue()) {
                 req.addSeries(targets.get(idx).series);
             }
-            var stub = IngesterRouter.stub(endpoints.get(e.getKey()))
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
-                    .withDeadlineAfter(config.pushTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            Futures.addCallback(stub.push(req.build()), new FutureCallback<>() {
+            FutureCallback<PushResponse> replied = new FutureCallback<>() {
                 @Override
                 public void onSuccess(PushResponse r) {
                     samples.add(r.getSamples());
@@ -164,7 +162,30 @@ public final class Distributor extends AbstractIdleService {
                         }
                     }
                 }
-            }, MoreExecutors.directExecutor());
+            };
+            IngesterRouter.Endpoint endpoint = endpoints.get(e.getKey());
+            if (endpoint.local() != null) {
+                // Called on this thread after the remote replicas were sent, so they run meanwhile.
+                localPush = () -> {
+                    PushResponse response;
+                    try {
+                        response = endpoint.local().push(tenant, req.build());
+                    } catch (Throwable t) {
+                        // The same status the ingester's gRPC service would have answered with.
+                        replied.onFailure(GrpcErrors.toException(t));
+                        return;
+                    }
+                    replied.onSuccess(response);
+                };
+                continue;
+            }
+            var stub = IngesterRouter.stub(endpoint)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+                    .withDeadlineAfter(config.pushTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            Futures.addCallback(stub.push(req.build()), replied, MoreExecutors.directExecutor());
+        }
+        if (localPush != null) {
+            localPush.run();
         }
         try {
             done.join();

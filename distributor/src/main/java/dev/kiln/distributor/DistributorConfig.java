@@ -10,7 +10,7 @@ import java.util.List;
 public record DistributorConfig(Duration pushTimeout) {
     public static final List<ConfigKey> KEYS = List.of(
             ConfigKey.of("distributor.push_timeout", ConfigType.DURATION, Duration.ofSeconds(5),
-                    "Time limit for a push to reach its ingesters."));
+                    "Time limit for a push to reach its ingesters over gRPC; the ingester of an all-in-one process is called directly, without one."));
 
     public static DistributorConfig from(Config c) {
         return new DistributorConfig(c.getDuration("distributor.push_timeout"));

@@ -2,6 +2,7 @@ package dev.kiln.distributor;
 
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.process.Component;
+import dev.kiln.common.process.InProcessIngester;
 import dev.kiln.common.process.KilnModule;
 import dev.kiln.common.process.ProcessContext;
 import dev.kiln.common.ring.RingKeys;
@@ -33,8 +34,11 @@ public final class DistributorModule implements KilnModule {
 
     @Override
     public void init(ProcessContext process) {
+        // Components initialise in Component order, so an ingester of this process is published by now.
+        InProcessIngester inProcess = process.lookup(InProcessIngester.class).orElse(null);
         Distributor distributor = new Distributor(DistributorConfig.from(process.config()),
-                new RingIngesterRouter(process.ring(RingKeys.INGESTER), process.peers()), process.limits(), process.registry());
+                new RingIngesterRouter(process.ring(RingKeys.INGESTER), process.peers(), inProcess),
+                process.limits(), process.registry());
         JfrUploads jfr = new JfrUploads(process.defaultLimits().maxProfileSizeBytes());
         distributor.register(process.server(), process.ingestExecutor(), jfr);
         OtlpReceiver otlp = new OtlpReceiver(OtlpConfig.from(process.config()), distributor, process.server().config());

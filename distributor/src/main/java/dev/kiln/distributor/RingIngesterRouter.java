@@ -1,6 +1,7 @@
 package dev.kiln.distributor;
 
 import dev.kiln.common.KilnException;
+import dev.kiln.common.process.InProcessIngester;
 import dev.kiln.common.ring.InstanceDesc;
 import dev.kiln.common.ring.Operation;
 import dev.kiln.common.ring.ReplicationSet;
@@ -13,15 +14,18 @@ import java.util.List;
 /**
  * Routes a series to the ingesters that own its token in the ingester ring: the replica set of
  * {@link Operation#WRITE} (ACTIVE instances only, extended past instances in other states), of
- * which a quorum must acknowledge.
+ * which a quorum must acknowledge. The ingester of this process, if it runs one, is called directly.
  */
 final class RingIngesterRouter implements IngesterRouter {
     private final Ring ring;
     private final PeerChannels peers;
+    private final InProcessIngester inProcess;
 
-    RingIngesterRouter(Ring ring, PeerChannels peers) {
+    /** {@code inProcess} is the ingester running in this process, or null. */
+    RingIngesterRouter(Ring ring, PeerChannels peers, InProcessIngester inProcess) {
         this.ring = ring;
         this.peers = peers;
+        this.inProcess = inProcess;
     }
 
     @Override
@@ -33,8 +37,11 @@ final class RingIngesterRouter implements IngesterRouter {
             throw KilnException.unavailable("no ingester quorum for this series: " + e.getMessage());
         }
         List<Endpoint> endpoints = new ArrayList<>(set.instances().size());
+        String localId = inProcess == null ? null : inProcess.ringId();
         for (InstanceDesc instance : set.instances()) {
-            endpoints.add(new Endpoint(instance.id(), peers.channel(instance.address())));
+            endpoints.add(instance.id().equals(localId)
+                    ? new Endpoint(instance.id(), null, inProcess)
+                    : new Endpoint(instance.id(), peers.channel(instance.address())));
         }
         return new Replicas(endpoints, set.minSuccess());
     }

@@ -41,6 +41,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -67,7 +68,9 @@ public final class Ingester extends AbstractIdleService {
     private final LocalBlocks localBlocks;
     private final Timer walAppends;
     private final Flusher flusher;
-    private ScheduledExecutorService flushLoop;
+    private volatile ScheduledExecutorService flushLoop;
+    /** A flush check is queued on the flush loop because a push went over a memory limit. */
+    private final AtomicBoolean flushRequested = new AtomicBoolean();
 
     public Ingester(IngesterConfig config, TenantLimits limits, ObjectStore store, MeterRegistry registry, Executor queryExecutor) {
         this.config = config;
@@ -228,7 +231,27 @@ public final class Ingester extends AbstractIdleService {
         }
         Counter.builder("pyroscope.ingester.profile.samples.received").description("Samples received by the ingester.")
                 .tag("tenant", tenant).register(registry).increment(samples);
+        flushIfOverMemoryLimits();
         return PushResponse.newBuilder().setProfiles(decoded.size()).setSamples(samples).setDecompressedBytes(bytes).build();
+    }
+
+    /**
+     * A push that takes the head past {@code max_head_bytes} (or a block past {@code max_block_bytes})
+     * runs a flush check now rather than at the next period: at tens of MB/s the head would
+     * otherwise outgrow its limit many times over between two checks.
+     */
+    private void flushIfOverMemoryLimits() {
+        ScheduledExecutorService loop = flushLoop;
+        if (loop != null && flusher.overMemoryLimits() && flushRequested.compareAndSet(false, true)) {
+            try {
+                loop.execute(() -> {
+                    flushRequested.set(false);
+                    flushDue();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // Stopping: shutdown flushes the head itself (or the write-ahead log keeps it).
+            }
+        }
     }
 
     /** A decoded profile with the request series it came from and its raw form, for logging. */

@@ -6,10 +6,13 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.process.Component;
+import dev.kiln.common.process.InProcessIngester;
 import dev.kiln.common.process.KilnModule;
 import dev.kiln.common.process.ProcessContext;
 import dev.kiln.common.process.RingMember;
 import dev.kiln.common.ring.RingKeys;
+import dev.kiln.proto.ingester.v1.PushRequest;
+import dev.kiln.proto.ingester.v1.PushResponse;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -50,8 +53,20 @@ public final class IngesterModule implements KilnModule {
                     ingester.flushAll();
                     return HttpResponse.of(HttpStatus.NO_CONTENT);
                 }, ctx.blockingTaskExecutor())));
+        RingMember member = RingMember.of(process, RingKeys.INGESTER, () -> {});
         process.publish(Ingester.class, ingester);
-        process.addService(new RingMemberIngester(ingester, RingMember.of(process, RingKeys.INGESTER, () -> {})));
+        process.publish(InProcessIngester.class, new InProcessIngester() {
+            @Override
+            public String ringId() {
+                return member.id();
+            }
+
+            @Override
+            public PushResponse push(String tenant, PushRequest request) {
+                return ingester.push(tenant, request);
+            }
+        });
+        process.addService(new RingMemberIngester(ingester, member));
     }
 
     /** Orders the ingester's start and stop around its ring membership. */

@@ -107,6 +107,23 @@ class FlushTest {
     }
 
     @Test
+    void aPushOverTheHeadLimitFlushesWithoutWaitingForTheCheckPeriod() throws Exception {
+        IngesterConfig c = config();
+        IngesterConfig small = new IngesterConfig(c.dataPath(), c.maxBlockDuration(), c.wal(), Duration.ofHours(1),
+                new dev.kiln.ingester.flush.Flusher.Settings(c.flush().flushGrace(), 0, 1, c.flush().localRetention()), false);
+        Ingester ing = start(small);
+        long now = System.currentTimeMillis();
+        ing.push("t", WalTestIngesters.push(WalTestIngesters.series("api", 1, now * 1_000_000L, 5)));
+        // The next periodic check is an hour away: only the push itself can have started this flush.
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (store.listPrefixes("t/").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, store.listPrefixes("t/").size());
+        assertEquals(5, total(ing, "t"));
+    }
+
+    @Test
     void localBlocksExpireAfterTheirRetention() throws Exception {
         Ingester ing = start(config());
         long now = System.currentTimeMillis();

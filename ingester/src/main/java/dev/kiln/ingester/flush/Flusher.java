@@ -52,6 +52,11 @@ public final class Flusher {
     private final LocalBlocks local;
     private final ObjectStore store;
     private final Hooks hooks;
+    /**
+     * One flush run at a time: the periodic check, a check a push asked for (memory limits) and
+     * {@link #flushAll} may otherwise pick the same head block and write it twice.
+     */
+    private final Object flushRun = new Object();
     private final List<HeadBlock> flushing = new ArrayList<>();
     private final List<HeadBlock> failed = new ArrayList<>();
     private final Counter flushedBlocks;
@@ -84,8 +89,27 @@ public final class Flusher {
         return out;
     }
 
+    /** Whether the head is over {@code max_head_bytes} or one of its blocks over {@code max_block_bytes}. */
+    public boolean overMemoryLimits() {
+        long headBytes = 0;
+        for (HeadBlock b : head.allBlocks()) {
+            long bytes = b.sizeBytes();
+            if (settings.maxBlockBytes() > 0 && bytes >= settings.maxBlockBytes()) {
+                return true;
+            }
+            headBytes += bytes;
+        }
+        return settings.maxHeadBytes() > 0 && headBytes > settings.maxHeadBytes();
+    }
+
     /** One check: retries failed flushes, flushes due blocks, expires old local blocks. */
     public void flushDue(long nowMs) {
+        synchronized (flushRun) {
+            flushDueNow(nowMs);
+        }
+    }
+
+    private void flushDueNow(long nowMs) {
         retryFailed();
         List<HeadBlock> due = new ArrayList<>();
         long headBytes = 0;
@@ -120,9 +144,11 @@ public final class Flusher {
 
     /** Flushes every head block now (shutdown, tests). */
     public void flushAll() {
-        retryFailed();
-        for (HeadBlock b : head.allBlocks()) {
-            flush(b);
+        synchronized (flushRun) {
+            retryFailed();
+            for (HeadBlock b : head.allBlocks()) {
+                flush(b);
+            }
         }
     }
 
