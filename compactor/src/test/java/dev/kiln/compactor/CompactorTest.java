@@ -178,6 +178,18 @@ class CompactorTest {
 
         // hour 0 once: api 10 + 20 + 30, web 1 + 2 + 3
         assertEquals(Map.of("main;a;b", 60L, "main;c", 6L), queryTotals("t"));
+
+        // Both merges wrote a rollup: per series, hours (T0, T0+1h] to (T0+2h, T0+3h] and the day (T0, T0+24h].
+        for (BlockMeta b : List.of(merged, hour0)) {
+            assertEquals(List.of(HOUR, 24 * HOUR), b.rollupWindowsMs());
+            assertEquals(b.file("rollup.parquet").sizeBytes(), store.get("t/" + b.id() + "/rollup.parquet").length);
+        }
+        assertEquals(2 * (3 + 1), merged.file("rollup.parquet").numRows());
+        assertEquals(2 * (1 + 1), hour0.file("rollup.parquet").numRows());
+        // the query above read the rollup; raw profiles agree
+        CallTree raw = new CallTree();
+        ParquetBlock.open(store, merged, false).mergeTree(TestData.select(CPU, "", TimeRange.ALL), raw);
+        assertEquals(Map.of("main;a;b", 60L, "main;c", 6L), TestData.selfByPath(raw));
     }
 
     @Test

@@ -24,6 +24,14 @@ final class BlockLayout {
     static final String FUNCTIONS = "symbols/functions.parquet";
     static final String LOCATIONS = "symbols/locations.parquet";
     static final String STACKS = "symbols/stacks.parquet";
+    static final String ROLLUP = "rollup.parquet";
+
+    /**
+     * The rollup windows the compactor writes, in ms: hours for the edges of a long range, days
+     * for the rest. Each divides the next, so windows nest; meta.json records the windows of each
+     * block, and readers use that record, not this constant.
+     */
+    static final List<Long> ROLLUP_WINDOWS_MS = List.of(3_600_000L, 86_400_000L);
 
     /**
      * The order of series in a block: by profile type, then service, then all labels. Queries
@@ -35,6 +43,17 @@ final class BlockLayout {
             .comparing((Labels l) -> l.getOrEmpty(LabelNames.PROFILE_TYPE))
             .thenComparing(l -> l.getOrEmpty(LabelNames.SERVICE_NAME))
             .thenComparing(Comparator.naturalOrder());
+
+    /**
+     * The end of the rollup window of length {@code windowMs} holding {@code timeMs}: windows are
+     * {@code (end - windowMs, end]} with {@code end} a multiple of {@code windowMs} since the Unix
+     * epoch, closed on the right like the query API's time-series buckets, so that a series query
+     * whose step is a multiple of a window length and whose points are aligned to it finds every
+     * window of that length inside one bucket.
+     */
+    static long rollupWindowEnd(long timeMs, long windowMs) {
+        return Math.ceilDiv(timeMs, windowMs) * windowMs;
+    }
 
     /** Data files in upload order; meta.json goes last and marks the block complete. */
     static final List<String> DATA_FILES = List.of(SERIES, PROFILES, STRINGS, MAPPINGS, FUNCTIONS, LOCATIONS, STACKS);
@@ -73,6 +92,31 @@ final class BlockLayout {
                     required int32 stack_id;
                     required int64 value;
                     optional int64 span_id;
+                  }
+                }
+              }
+            }
+            """);
+
+    /**
+     * Per series (in block order), per rollup window (ascending), per window of that length holding
+     * the series' first to last profile, the sum of the series' profiles in the window
+     * {@code (window_end_ms - window_ms, window_end_ms]}: samples summed per stack id (sorted by
+     * stack id), totals summed, profiles counted. Windows without profiles have a row too (count 0),
+     * so a reader computes every row's position from the series index alone.
+     */
+    static final MessageType ROLLUP_SCHEMA = MessageTypeParser.parseMessageType("""
+            message rollup {
+              required int32 series_index;
+              required int64 window_ms;
+              required int64 window_end_ms (TIMESTAMP(MILLIS,true));
+              required int32 profile_count;
+              required int64 total_value;
+              required group samples (LIST) {
+                repeated group list {
+                  required group element {
+                    required int32 stack_id;
+                    required int64 value;
                   }
                 }
               }
