@@ -3,11 +3,15 @@ package dev.kiln.bench;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Parameters of one benchmark run, from {@code --name=value} flags. Defaults give a run of about a
  * minute on a 2-core machine; docs/benchmarks.md records the parameters of the published run.
  *
+ * @param sections       what to run: {@code core} (workload, limits, ingest, queries, aggregation, storage)
+ *                       and/or {@code long-range} (7- and 30-day flame graphs over compacted blocks, {@link LongRange});
+ *                       default {@code core}
  * @param services       services pushing profiles (default 12); service {@code i} runs
  *                       {@code max(1, pods / (i + 1))} pods, so {@code svc-0} is the busiest
  * @param pods           pods of the busiest service (default 8)
@@ -26,17 +30,26 @@ import java.util.List;
  * @param aggregationRuns repetitions of the block aggregation and the DuckDB query; the best counts (default 3)
  * @param workDir        where Kiln keeps its WAL and blocks (default: a temporary directory, deleted afterwards)
  * @param kilnFlags      extra flags for the in-process Kiln ({@code --kiln=-pyroscopedb.wal.fsync=never}, repeatable)
+ * @param longRangeDays  days of data for the long-range section (default 30)
+ * @param longRangePods  pods (series) of the long-range service (default 8)
+ * @param longRangeIntervalSeconds seconds between two profiles of a pod (default 120)
+ * @param longRangeSamples distinct stacks per long-range profile, drawn like {@code samples} (default 150)
+ * @param longRangeQueries measured queries per range and mode, after the first (default 5)
  */
 public record BenchOptions(int services, int pods, int regions, int profiles, int samples, int stacks, int functions,
         int spanHours, double limitSeconds, int pushClients, double warmupSeconds, double pushSeconds, int queryClients,
-        double querySeconds, int aggregationRuns, Path workDir, List<String> kilnFlags) {
+        double querySeconds, int aggregationRuns, Path workDir, List<String> kilnFlags, Set<String> sections, int longRangeDays,
+        int longRangePods, int longRangeIntervalSeconds, int longRangeSamples, int longRangeQueries) {
+    static final Set<String> SECTIONS = Set.of("core", "long-range");
 
     public static final String USAGE = """
             usage: kiln-bench [--services=12] [--pods=8] [--regions=3] [--profiles=240] [--samples=600]
                               [--stacks=8000] [--functions=3000] [--span-hours=24] [--limit-seconds=3]
                               [--push-clients=4] [--warmup-seconds=5] [--push-seconds=15]
                               [--query-clients=2] [--query-seconds=5] [--aggregation-runs=3]
-                              [--work-dir=DIR] [--kiln=-flag=value ...]""";
+                              [--work-dir=DIR] [--kiln=-flag=value ...] [--sections=core[,long-range]]
+                              [--long-range-days=30] [--long-range-pods=8] [--long-range-interval-seconds=120]
+                              [--long-range-samples=150] [--long-range-queries=5]""";
 
     public BenchOptions {
         positive("services", services);
@@ -57,6 +70,20 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
             throw new IllegalArgumentException("--limit-seconds, --push-seconds and --query-seconds must be > 0, --warmup-seconds >= 0");
         }
         kilnFlags = List.copyOf(kilnFlags);
+        sections = Set.copyOf(sections);
+        if (sections.isEmpty() || !SECTIONS.containsAll(sections)) {
+            throw new IllegalArgumentException("--sections must list core and/or long-range, got " + sections);
+        }
+        positive("long-range-days", longRangeDays);
+        positive("long-range-pods", longRangePods);
+        positive("long-range-samples", longRangeSamples);
+        positive("long-range-queries", longRangeQueries);
+        if (longRangeIntervalSeconds <= 0 || 3600 % longRangeIntervalSeconds != 0) {
+            throw new IllegalArgumentException("--long-range-interval-seconds must divide an hour, got " + longRangeIntervalSeconds);
+        }
+        if (stacks < longRangeSamples) {
+            throw new IllegalArgumentException("--stacks (" + stacks + ") must be at least --long-range-samples (" + longRangeSamples + ")");
+        }
     }
 
     public static BenchOptions parse(String... args) {
@@ -65,6 +92,8 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         int pushClients = 4, queryClients = 2, runs = 3;
         Path work = null;
         List<String> kiln = new ArrayList<>();
+        Set<String> sections = Set.of("core");
+        int lrDays = 30, lrPods = 8, lrInterval = 120, lrSamples = 150, lrQueries = 5;
         for (String arg : args) {
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 0) {
@@ -90,11 +119,17 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
                 case "aggregation-runs" -> runs = integer(name, value);
                 case "work-dir" -> work = Path.of(value);
                 case "kiln" -> kiln.add(value);
+                case "sections" -> sections = Set.copyOf(List.of(value.split(",")));
+                case "long-range-days" -> lrDays = integer(name, value);
+                case "long-range-pods" -> lrPods = integer(name, value);
+                case "long-range-interval-seconds" -> lrInterval = integer(name, value);
+                case "long-range-samples" -> lrSamples = integer(name, value);
+                case "long-range-queries" -> lrQueries = integer(name, value);
                 default -> throw new IllegalArgumentException("unknown option --" + name + "\n" + USAGE);
             }
         }
         return new BenchOptions(services, pods, regions, profiles, samples, stacks, functions, span, limit, pushClients,
-                warmup, push, queryClients, query, runs, work, kiln);
+                warmup, push, queryClients, query, runs, work, kiln, sections, lrDays, lrPods, lrInterval, lrSamples, lrQueries);
     }
 
     private static int integer(String name, String value) {

@@ -182,10 +182,14 @@ class CompactorTest {
         // Both merges wrote a rollup: per series, hours (T0, T0+1h] to (T0+2h, T0+3h] and the day (T0, T0+24h].
         for (BlockMeta b : List.of(merged, hour0)) {
             assertEquals(List.of(HOUR, 24 * HOUR), b.rollupWindowsMs());
-            assertEquals(b.file("rollup.parquet").sizeBytes(), store.get("t/" + b.id() + "/rollup.parquet").length);
+            for (String file : List.of("rollup/1h.parquet", "rollup/24h.parquet")) {
+                assertEquals(b.file(file).sizeBytes(), store.get("t/" + b.id() + "/" + file).length);
+            }
         }
-        assertEquals(2 * (3 + 1), merged.file("rollup.parquet").numRows());
-        assertEquals(2 * (1 + 1), hour0.file("rollup.parquet").numRows());
+        assertEquals(2 * 3, merged.file("rollup/1h.parquet").numRows());
+        assertEquals(2, merged.file("rollup/24h.parquet").numRows());
+        assertEquals(2, hour0.file("rollup/1h.parquet").numRows());
+        assertEquals(2, hour0.file("rollup/24h.parquet").numRows());
         // the query above read the rollup; raw profiles agree
         CallTree raw = new CallTree();
         ParquetBlock.open(store, merged, false).mergeTree(TestData.select(CPU, "", TimeRange.ALL), raw);

@@ -16,6 +16,7 @@ import dev.kiln.proto.query.v1.Selection;
 import dev.kiln.proto.query.v1.SeriesResult;
 import dev.kiln.proto.query.v1.SeriesSelection;
 import dev.kiln.proto.query.v1.TimeRange;
+import dev.kiln.proto.query.v1.Tree;
 import dev.kiln.proto.types.v1.Point;
 import dev.kiln.proto.types.v1.Series;
 import dev.kiln.queryfrontend.ui.WebUi;
@@ -131,24 +132,29 @@ public final class QueryFrontend extends AbstractIdleService {
         long start = selection.getRange().getStart();
         long end = selection.getRange().getEnd();
         if (interval <= 0 || start <= 0 || end <= 0 || end - start <= interval) {
-            return treePart(selection);
+            return CallTree.fromProto(treePart(selection));
         }
-        List<CompletableFuture<CallTree>> parts = new ArrayList<>();
+        List<CompletableFuture<Tree>> parts = new ArrayList<>();
         for (long from = start; from <= end; from = Math.floorDiv(from, interval) * interval + interval) {
             long to = Math.min(end, Math.floorDiv(from, interval) * interval + interval - 1);
             Selection part = selection.toBuilder().setRange(selection.getRange().toBuilder().setStart(from).setEnd(to)).build();
             parts.add(async(() -> treePart(part)));
         }
-        CallTree merged = new CallTree();
-        for (CompletableFuture<CallTree> f : parts) {
-            merged.merge(join(f));
+        // parts are merged as they come, straight from their protos: a month is 30 parts of a full tree each
+        CallTree merged = null;
+        for (CompletableFuture<Tree> f : parts) {
+            Tree part = join(f);
+            if (merged == null) {
+                merged = new CallTree(part.getParentCount());
+            }
+            merged.merge(part);
         }
         return merged;
     }
 
-    private CallTree treePart(Selection selection) {
+    private Tree treePart(Selection selection) {
         try {
-            return CallTree.fromProto(querier().selectTree(selection));
+            return querier().selectTree(selection);
         } catch (RuntimeException e) {
             throw GrpcErrors.toKiln(e);
         }

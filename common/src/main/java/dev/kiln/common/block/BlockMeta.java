@@ -21,8 +21,8 @@ import java.util.List;
  * @param id         the block's ULID
  * @param minTimeMs  smallest profile timestamp, ms (inclusive)
  * @param maxTimeMs  largest profile timestamp, ms (inclusive)
- * @param rollupWindowsMs the window lengths of the block's rollup ({@value BlockLayout#ROLLUP}), ms, ascending,
- *                   each dividing the next; empty for a block without rollup (every block before rollups existed)
+ * @param rollupWindowsMs the window lengths of the block's rollup (one file each, {@code rollup/1h.parquet} ...), ms,
+ *                   ascending, each dividing the next; empty for a block without rollup (every block before rollups existed)
  */
 public record BlockMeta(
         @JsonProperty("version") int version,
@@ -100,8 +100,11 @@ public record BlockMeta(
                         + "; they must be positive and ascending, each a multiple of the one before");
             }
         }
-        if (m.hasRollup() && m.files().stream().noneMatch(f -> f.relPath().equals(BlockLayout.ROLLUP))) {
-            throw new BlockCorruptedException(block, BlockLayout.META, "has rollupWindows but does not list " + BlockLayout.ROLLUP);
+        for (long window : w) {
+            String file = BlockLayout.rollupFile(window);
+            if (m.files().stream().noneMatch(f -> f.relPath().equals(file))) {
+                throw new BlockCorruptedException(block, BlockLayout.META, "has rollupWindows " + w + " but does not list " + file);
+            }
         }
     }
 

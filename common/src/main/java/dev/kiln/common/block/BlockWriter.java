@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
@@ -88,7 +89,7 @@ public final class BlockWriter implements Closeable {
         Files.createDirectories(dir.resolve(BlockLayout.STRINGS).getParent());
         this.profiles = ParquetFiles.newWriter(dir.resolve(BlockLayout.PROFILES), BlockLayout.PROFILES_SCHEMA,
                 BlockWriter::writeProfile, config);
-        this.rollup = withRollup ? new RollupWriter(dir.resolve(BlockLayout.ROLLUP), BlockLayout.ROLLUP_WINDOWS_MS, config) : null;
+        this.rollup = withRollup ? new RollupWriter(dir, BlockLayout.ROLLUP_WINDOWS_MS, config) : null;
     }
 
     /**
@@ -179,7 +180,10 @@ public final class BlockWriter implements Closeable {
         row.sampleCount = n;
         profiles.write(row);
         if (rollup != null) {
-            rollup.addProfile(series.size(), timeNanos, stacks, values, n, total);
+            if (rows == seriesFirstRow) {
+                rollup.startSeries(series.size(), seriesLabels);
+            }
+            rollup.addProfile(timeNanos, stacks, values, n, total);
         }
         rows++;
         samples += n;
@@ -266,7 +270,7 @@ public final class BlockWriter implements Closeable {
         }
         closed = true;
         profiles.close();
-        ParquetMetadata rollupFooter = rollup == null ? null : rollup.finish();
+        Map<String, ParquetMetadata> rollupFooters = rollup == null ? Map.of() : rollup.finish();
         if (rows == 0) {
             throw new IllegalArgumentException("block " + tenant + "/" + blockId + " has no profiles");
         }
@@ -310,8 +314,8 @@ public final class BlockWriter implements Closeable {
             Fields.int32(c, "parent", 0, symbols.stackParent[i]);
             Fields.int32(c, "location", 1, symbols.stackLocation[i]);
         }));
-        if (rollupFooter != null) {
-            files.add(fileInfo(BlockLayout.ROLLUP, rollupFooter));
+        for (var f : rollupFooters.entrySet()) {
+            files.add(fileInfo(f.getKey(), f.getValue()));
         }
         BlockMeta meta = new BlockMeta(BlockLayout.FORMAT_VERSION, blockId, tenant,
                 Math.floorDiv(minNanos, 1_000_000L), Math.floorDiv(maxNanos, 1_000_000L),

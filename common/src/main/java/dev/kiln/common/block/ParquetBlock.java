@@ -18,6 +18,7 @@ import java.lang.ref.SoftReference;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiPredicate;
 
 /**
  * A block in object storage, answering the same queries as an ingester head. Opening reads
@@ -26,8 +27,8 @@ import java.util.Set;
  * range it selects. Symbols are loaded on first use and kept while memory allows (a soft
  * reference), since every flame-graph query of the block needs all of them.
  *
- * <p>A block the compactor wrote carries a rollup ({@link BlockRollup}): per series, its profiles
- * summed per hour and per day. Flame graphs and pprof read whole windows inside the query range
+ * <p>A block the compactor wrote carries a rollup ({@link BlockRollup}): per series and per service,
+ * its profiles summed per hour and per day. Flame graphs and pprof read whole windows inside the query range
  * from it, and raw profiles only for the less-than-an-hour stretches left at the range's edges
  * ({@link RollupPlan}); time series do so when their buckets hold whole windows. The answer is the
  * same as from raw profiles alone.
@@ -219,6 +220,15 @@ public final class ParquetBlock implements QueryableBlock {
         return RollupPlan.of(spec.range(), minTimeMs(), maxTimeMs(), rollup.windowsMs(), levels);
     }
 
+    /** Per series index, whether the selector matches it, whatever its time span. */
+    private boolean[] matched(SelectionSpec spec) {
+        boolean[] matched = new boolean[series.size()];
+        for (int i : series.select(spec.selector())) {
+            matched[i] = true;
+        }
+        return matched;
+    }
+
     /** The ranges to read raw profiles for: the plan's, or the whole query range without a plan. */
     private static List<TimeRange> rawRanges(SelectionSpec spec, RollupPlan plan) {
         return plan == null ? List.of(spec.range()) : plan.raw();
@@ -230,7 +240,7 @@ public final class ParquetBlock implements QueryableBlock {
         boolean[] mask = spec.callSite() == null ? null : CallSiteMask.compute(symbols, spec.callSite());
         RollupPlan plan = rollupPlan(spec, rollup == null ? 0 : rollup.windowsMs().size());
         if (plan != null) {
-            rollup.read(sel, plan, true, symbols.stackNodeCount,
+            rollup.read(sel, matched(spec), null, plan, true, symbols.stackNodeCount,
                     r -> spec.addSamples(r.stacks.values, r.values.values, r.stacks.size, null, mask, values));
         }
         for (TimeRange range : rawRanges(spec, plan)) {
@@ -283,7 +293,9 @@ public final class ParquetBlock implements QueryableBlock {
         }
         RollupPlan plan = rollupPlan(spec, levels);
         if (plan != null) {
-            rollup.read(sel, plan, filtered, mask == null ? 0 : mask.length, r -> {
+            // a service's series are summed only when they fall into the same result group
+            BiPredicate<Integer, Integer> sameGroup = (a, b) -> group(out, groups, a).equals(group(out, groups, b));
+            rollup.read(sel, matched(spec), sameGroup, plan, filtered, mask == null ? 0 : mask.length, r -> {
                 long v = filtered ? spec.addSamples(r.stacks.values, r.values.values, r.stacks.size, null, mask, null) : r.total;
                 out.add(group(out, groups, r.series), out.bucketOf(r.windowEndMs * 1_000_000L), v, r.profiles);
             });

@@ -18,8 +18,11 @@ import org.apache.parquet.schema.Type;
  * call to {@link #next()}.
  */
 final class RollupCursor extends RowCursor {
-    /** Consecutive rows of one series and window length: windows ending at {@code firstEndMs}, then every {@code windowMs}. */
-    record Rows(long firstRow, int count, int series, long windowMs, long firstEndMs) {}
+    /**
+     * Consecutive rows of series {@code [series, series + seriesCount)} and one window length:
+     * windows ending at {@code firstEndMs}, then every {@code windowMs}.
+     */
+    record Rows(long firstRow, int count, int series, int seriesCount, long windowMs, long firstEndMs) {}
 
     private final List<Rows> rows;
     private final boolean samples;
@@ -27,6 +30,7 @@ final class RollupCursor extends RowCursor {
     private int current;
     private long row;
     private ColumnReader seriesColumn;
+    private ColumnReader seriesCountColumn;
     private ColumnReader windowColumn;
     private ColumnReader windowEndColumn;
     private ColumnReader profilesColumn;
@@ -34,7 +38,9 @@ final class RollupCursor extends RowCursor {
     private ColumnReader stackColumn;
     private ColumnReader valueColumn;
 
+    /** The row sums series {@code [series, series + seriesCount)}. */
     int series;
+    int seriesCount;
     long windowEndMs;
     int profiles;
     long total;
@@ -57,8 +63,8 @@ final class RollupCursor extends RowCursor {
 
     private static MessageType projection(boolean samples) {
         MessageType full = BlockLayout.ROLLUP_SCHEMA;
-        List<Type> fields = new ArrayList<>(List.of(full.getType("series_index"), full.getType("window_ms"),
-                full.getType("window_end_ms"), full.getType("profile_count")));
+        List<Type> fields = new ArrayList<>(List.of(full.getType("series_index"), full.getType("series_count"),
+                full.getType("window_ms"), full.getType("window_end_ms"), full.getType("profile_count")));
         if (samples) {
             fields.add(full.getType("samples"));
         } else {
@@ -70,6 +76,7 @@ final class RollupCursor extends RowCursor {
     @Override
     void startRowGroup(ParquetFiles.Columns c) {
         seriesColumn = c.get("series_index");
+        seriesCountColumn = c.get("series_count");
         windowColumn = c.get("window_ms");
         windowEndColumn = c.get("window_end_ms");
         profilesColumn = c.get("profile_count");
@@ -84,13 +91,15 @@ final class RollupCursor extends RowCursor {
         long at = row;
         long expectedEnd = expected.firstEndMs() + (at - expected.firstRow()) * expected.windowMs();
         series = ParquetFiles.readInt(seriesColumn);
+        seriesCount = ParquetFiles.readInt(seriesCountColumn);
         long windowMs = ParquetFiles.readLong(windowColumn);
         windowEndMs = ParquetFiles.readLong(windowEndColumn);
         profiles = ParquetFiles.readInt(profilesColumn);
-        if (series != expected.series() || windowMs != expected.windowMs() || windowEndMs != expectedEnd) {
-            throw new IOException("row " + at + " holds series " + series + ", window of " + windowMs + " ms ending at "
-                    + windowEndMs + "; the series index places series " + expected.series() + ", window of "
-                    + expected.windowMs() + " ms ending at " + expectedEnd + " there");
+        if (series != expected.series() || seriesCount != expected.seriesCount() || windowMs != expected.windowMs()
+                || windowEndMs != expectedEnd) {
+            throw new IOException("row " + at + " holds " + seriesCount + " series from " + series + ", window of " + windowMs
+                    + " ms ending at " + windowEndMs + "; the series index places " + expected.seriesCount() + " series from "
+                    + expected.series() + ", window of " + expected.windowMs() + " ms ending at " + expectedEnd + " there");
         }
         if (++row == expected.firstRow() + expected.count() && ++current < rows.size()) {
             row = rows.get(current).firstRow();

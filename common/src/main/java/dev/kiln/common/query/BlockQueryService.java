@@ -155,16 +155,10 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
         Unary.run(obs, () -> mergeTree(SelectionSpec.fromProto(request)).toProto());
     }
 
-    /** The merged call tree of a selection. */
+    /** The merged call tree of a selection: blocks aggregate in parallel and resolve into one tree (see {@link QueryableBlock#mergeTree}). */
     public CallTree mergeTree(SelectionSpec spec) {
         CallTree result = new CallTree();
-        forEach(blocks(spec.range()), b -> {
-            CallTree part = new CallTree();
-            b.mergeTree(spec, part);
-            synchronized (result) {
-                result.merge(part);
-            }
-        });
+        forEach(blocks(spec.range()), b -> b.mergeTree(spec, result));
         return result;
     }
 

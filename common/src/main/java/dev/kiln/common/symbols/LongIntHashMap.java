@@ -75,6 +75,44 @@ public final class LongIntHashMap {
         }
     }
 
+    /**
+     * The value for {@code key}; when absent, puts {@code value} ({@code >= 0}) and returns
+     * {@link #ABSENT}. One probe where {@link #get} then {@link #put} take two.
+     */
+    public int putIfAbsent(long key, int value) {
+        if (key == EMPTY) {
+            int old = emptyKeyValue;
+            if (old == ABSENT) {
+                emptyKeyValue = value;
+                size++;
+            }
+            return old;
+        }
+        int i = mix(key) & mask;
+        while (true) {
+            long k = keys[i];
+            if (k == key) {
+                return vals[i];
+            }
+            if (k == EMPTY) {
+                keys[i] = key;
+                vals[i] = value;
+                if (++size * 2 > keys.length) {
+                    grow();
+                }
+                return ABSENT;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** Makes room for {@code expected} entries without growing (growing rehashes every entry). */
+    public void ensureCapacity(int expected) {
+        while ((long) expected * 2 > keys.length) {
+            grow();
+        }
+    }
+
     public int size() {
         return size;
     }
@@ -111,8 +149,19 @@ public final class LongIntHashMap {
         }
     }
 
+    /**
+     * MurmurHash3's 64-bit finalizer: every key bit reaches every bit of the slot index. Keys here are
+     * often two ints packed as {@code (a << 32) | b}; a single multiply (what this was) spreads bits
+     * only upwards, so the high int's upper bits never reached the masked low bits, and keys differing
+     * only there (tree nodes past 65,536, say) piled into the same slots.
+     */
     static int mix(long key) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 29));
+        long h = key;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return (int) h;
     }
 }

@@ -16,13 +16,30 @@ public final class CallTree {
     private String[] names = new String[256];
     private int nameCount;
 
-    private int[] parent = new int[1024];
-    private int[] name = new int[1024];
-    private long[] self = new long[1024];
+    private int[] parent;
+    private int[] name;
+    private long[] self;
+    /**
+     * Per node, the child {@link #child} returned last (0: none yet). Most nodes of a call tree have
+     * one child, and trees are built and merged parent-first, so this answers most lookups from an
+     * array indexed by node instead of a probe into the (much larger, cache-missing) hash table.
+     */
+    private int[] lastChild;
     private int size = 1;
-    private final LongIntHashMap children = new LongIntHashMap(1024);
+    private final LongIntHashMap children;
 
     public CallTree() {
+        this(1024);
+    }
+
+    /** A tree with room for {@code expectedNodes} nodes before it grows (growing rehashes every child link). */
+    public CallTree(int expectedNodes) {
+        int capacity = Math.max(16, expectedNodes);
+        parent = new int[capacity];
+        name = new int[capacity];
+        self = new long[capacity];
+        lastChild = new int[capacity];
+        children = new LongIntHashMap(capacity);
         internName("total");
         parent[0] = -1;
     }
@@ -70,22 +87,36 @@ public final class CallTree {
 
     /** The child of {@code node} named {@code nameId}, created when absent. */
     public int child(int node, int nameId) {
-        long key = ((long) node << 32) | nameId;
-        int c = children.get(key);
-        if (c >= 0) {
-            return c;
+        int last = lastChild[node];
+        if (last != 0 && name[last] == nameId) {
+            return last;
         }
-        c = size++;
-        if (c == parent.length) {
-            int n = c * 2;
-            parent = Arrays.copyOf(parent, n);
-            name = Arrays.copyOf(name, n);
-            self = Arrays.copyOf(self, n);
+        int c = children.putIfAbsent(((long) node << 32) | nameId, size);
+        if (c < 0) {
+            c = size++;
+            if (c == parent.length) {
+                resize(c * 2);
+            }
+            parent[c] = node;
+            name[c] = nameId;
         }
-        parent[c] = node;
-        name[c] = nameId;
-        children.put(key, c);
+        lastChild[node] = c;
         return c;
+    }
+
+    /** Makes room for {@code nodes} nodes in all (a hint: trees grow as needed). */
+    public void reserve(int nodes) {
+        if (nodes > parent.length) {
+            resize(nodes);
+        }
+        children.ensureCapacity(nodes);
+    }
+
+    private void resize(int capacity) {
+        parent = Arrays.copyOf(parent, capacity);
+        name = Arrays.copyOf(name, capacity);
+        self = Arrays.copyOf(self, capacity);
+        lastChild = Arrays.copyOf(lastChild, capacity);
     }
 
     public void addSelf(int node, long value) {
@@ -158,7 +189,7 @@ public final class CallTree {
     }
 
     public static CallTree fromProto(Tree t) {
-        CallTree tree = new CallTree();
+        CallTree tree = new CallTree(t.getParentCount());
         tree.merge(t);
         return tree;
     }

@@ -12,16 +12,30 @@ public final class StackResolver {
 
     /**
      * Adds {@code values[n]} (the self value of stack node {@code n}, for {@code n < symbols.stackNodeCount})
-     * into {@code into}. Values must be non-negative.
+     * into {@code into}. Values must be non-negative. Holds {@code into}'s lock while adding, so that
+     * blocks aggregated in parallel can resolve into one tree instead of each building its own
+     * tree to be merged afterwards (which costs as much again).
      */
     public static void resolve(Symbols symbols, long[] values, CallTree into) {
         int n = Math.min(values.length, symbols.stackNodeCount);
         int[] parent = symbols.stackParent;
         long[] totals = new long[n];
         System.arraycopy(values, 0, totals, 0, n);
+        int used = 0;
         for (int i = n - 1; i > 0; i--) {
             totals[parent[i]] += totals[i];
+            used += totals[i] != 0 ? 1 : 0;
         }
+        synchronized (into) {
+            // a first block sizes the tree at once; later ones mostly find their nodes there
+            into.reserve(used);
+            addNodes(symbols, values, totals, into);
+        }
+    }
+
+    private static void addNodes(Symbols symbols, long[] values, long[] totals, CallTree into) {
+        int n = totals.length;
+        int[] parent = symbols.stackParent;
         int[] out = new int[n];
         int[] fnName = new int[symbols.functionCount];
         int[] locName = new int[symbols.locationCount];

@@ -37,9 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A block written with a rollup answers flame graphs, pprof and time series exactly as the same
  * block read from its raw profiles alone, for any range, selector and call site; a damaged or
- * missing rollup fails with an error naming rollup.parquet.
+ * missing rollup file fails with an error naming it.
  */
 class BlockRollupTest {
+    static final String HOURS = "rollup/1h.parquet";
+    static final String DAYS = "rollup/24h.parquet";
     static final long MINUTE = 60_000L;
     static final long HOUR = 60 * MINUTE;
     static final long DAY = 24 * HOUR;
@@ -234,8 +236,8 @@ class BlockRollupTest {
         store.takeReads();
 
         tree(block, select(CPU, "{}", TimeRange.ALL));
-        // symbols, then the rollup's footer and rows; profiles.parquet is not touched
-        assertEquals(List.of("functions.parquet", "locations.parquet", "mappings.parquet", BlockLayout.ROLLUP, "stacks.parquet",
+        // symbols, then the day rollup's footer and rows; profiles.parquet is not touched
+        assertEquals(List.of("24h.parquet", "functions.parquet", "locations.parquet", "mappings.parquet", "stacks.parquet",
                 "strings.parquet"), filesRead(store.takeReads()));
 
         // 20 hours from 00:10: whole hours from the rollup, the first 50 and the last 10 minutes from profiles
@@ -266,10 +268,11 @@ class BlockRollupTest {
         BlockMeta m = writeWithRollup(List.of(new TestData.SeriesBuilder(labels(CPU, "api", "api-0"))
                 .profile(D + 10 * MINUTE, "p1", ab, 5).profile(D + 3 * HOUR + 5 * MINUTE, "p2", ab, 7).build()), t.publish());
         assertEquals(List.of(HOUR, DAY), m.rollupWindowsMs());
-        assertEquals(5, m.file(BlockLayout.ROLLUP).numRows());
+        assertEquals(4, m.file(HOURS).numRows());
+        assertEquals(1, m.file(DAYS).numRows());
         String json = new String(store.get("t/" + m.id() + "/" + BlockLayout.META), StandardCharsets.UTF_8);
         assertTrue(json.contains("\"rollupWindows\" : [ 3600000, 86400000 ]"), json);
-        assertTrue(json.contains("\"relPath\" : \"rollup.parquet\""), json);
+        assertTrue(json.contains("\"relPath\" : \"rollup/1h.parquet\"") && json.contains("\"relPath\" : \"rollup/24h.parquet\""), json);
 
         // the rows as a store-gateway reads them: per window, the count and the sum
         BlockMeta back = BlockMeta.fromJson(store.get("t/" + m.id() + "/" + BlockLayout.META), "t/" + m.id());
@@ -280,6 +283,35 @@ class BlockRollupTest {
         assertEquals(List.of(5.0, 7.0), hourly.toProto().getSeries(0).getSumsList());
     }
 
+    /** The rows a rollup read visits, as "first series+count@window end" (ms after D) for non-empty rows. */
+    List<String> rowsVisited(boolean[] selected, boolean[] matched, java.util.function.BiPredicate<Integer, Integer> summable) {
+        BlockRollup rollup = new BlockRollup(store, meta, rolledUp.seriesIndex());
+        RollupPlan plan = RollupPlan.of(new TimeRange(D - 2 * HOUR + 1, D + DAY), meta.minTimeMs(), meta.maxTimeMs(), meta.rollupWindowsMs(), 2);
+        List<String> out = new ArrayList<>();
+        rollup.read(selected, matched, summable, plan, false, 0,
+                r -> out.add(r.series + "+" + r.seriesCount + "@" + (r.windowEndMs - D) / HOUR + "h"));
+        return out;
+    }
+
+    /**
+     * Series in block order: 0 api-0 (allocations), 1 api-0, 2 api-1, 3 db-0 (CPU). From 22:00 the
+     * day before to 24:00 of day D: hour windows ending at 23:00 and 00:00, then day D's window.
+     */
+    @Test
+    void aSelectionOfAWholeServiceReadsTheServiceRows() {
+        boolean[] api = {false, true, true, false};
+        assertEquals(List.of("1+2@-1h", "1+2@0h", "1+2@24h"), rowsVisited(api, api, null));
+        // one pod of the service: its own rows
+        boolean[] pod1 = {false, false, true, false};
+        assertEquals(List.of("2+1@-1h", "2+1@0h", "2+1@24h"), rowsVisited(pod1, pod1, null));
+        // every CPU series: api as a whole, db (a service of one series) from its series rows
+        boolean[] cpu = {false, true, true, true};
+        assertEquals(List.of("1+2@-1h", "1+2@0h", "3+1@-1h", "3+1@0h", "1+2@24h", "3+1@24h"), rowsVisited(cpu, cpu, null));
+        // a time series grouped by pod cannot take the two pods summed
+        assertEquals(List.of("1+1@-1h", "1+1@0h", "2+1@-1h", "2+1@0h", "1+1@24h", "2+1@24h"),
+                rowsVisited(api, api, (a, b) -> a.equals(b)));
+    }
+
     @Test
     void aBlockWithoutRollupAnswersFromItsProfiles() throws Exception {
         SymbolTable t = new SymbolTable();
@@ -288,59 +320,65 @@ class BlockRollupTest {
                 .profile(D + 10 * MINUTE, "p1", ab, 5).profile(D + 3 * HOUR + 5 * MINUTE, "p2", ab, 7).build()), t.publish(),
                 BlockWriterConfig.DEFAULTS);
         assertFalse(plain.meta().hasRollup());
-        assertTrue(plain.meta().files().stream().noneMatch(f -> f.relPath().equals(BlockLayout.ROLLUP)));
+        assertTrue(plain.meta().files().stream().noneMatch(f -> f.relPath().startsWith("rollup/")));
         String json = new String(store.get("t/" + plain.meta().id() + "/" + BlockLayout.META), StandardCharsets.UTF_8);
         assertFalse(json.contains("rollup"), json);
         store.takeReads();
         assertEquals(12, tree(plain, select(CPU, "{}", TimeRange.ALL)).total());
-        assertFalse(filesRead(store.takeReads()).contains(BlockLayout.ROLLUP));
+        assertTrue(store.takeReads().stream().noneMatch(r -> r.key().contains("/rollup/")));
     }
 
-    private void assertRollupCorrupted(String problem, ParquetBlock block) {
-        BlockCorruptedException e = assertThrows(BlockCorruptedException.class, () -> tree(block, select(CPU, "{}", TimeRange.ALL)));
-        assertEquals(BlockLayout.ROLLUP, e.file());
+    private void assertCorrupted(String file, String problem, ParquetBlock block, TimeRange range) {
+        BlockCorruptedException e = assertThrows(BlockCorruptedException.class, () -> tree(block, select(CPU, "{}", range)));
+        assertEquals(file, e.file());
         assertEquals(ErrorCode.DATA_LOSS, e.code());
-        assertTrue(e.getMessage().startsWith("block t/" + meta.id() + ": rollup.parquet " + problem), e.getMessage());
+        assertTrue(e.getMessage().startsWith("block t/" + meta.id() + ": " + file + " " + problem), e.getMessage());
     }
 
     @Test
-    void aMissingRollupFailsTheQueriesThatNeedIt() {
-        store.delete("t/" + meta.id() + "/" + BlockLayout.ROLLUP);
+    void aMissingRollupFileFailsTheQueriesThatNeedIt() {
+        store.delete("t/" + meta.id() + "/" + DAYS);
         ParquetBlock block = ParquetBlock.open(store, meta);
-        assertRollupCorrupted("is missing from object storage", block);
-        // a range shorter than an hour does not need it
+        assertCorrupted(DAYS, "is missing from object storage", block, TimeRange.ALL);
+        // 03:00 to 07:00 needs the hour windows only; less than an hour, no rollup at all
+        assertTrue(tree(block, select(CPU, "{}", new TimeRange(D + 3 * HOUR + 1, D + 7 * HOUR))).total() > 0);
+        store.delete("t/" + meta.id() + "/" + HOURS);
+        assertCorrupted(HOURS, "is missing from object storage", ParquetBlock.open(store, meta), new TimeRange(D + 3 * HOUR + 1, D + 7 * HOUR));
         assertTrue(tree(block, select(CPU, "{}", new TimeRange(D + 10 * MINUTE, D + 40 * MINUTE))).total() > 0);
     }
 
     @Test
     void damagedRollupPagesFailTheQuery() {
-        String key = "t/" + meta.id() + "/" + BlockLayout.ROLLUP;
+        String key = "t/" + meta.id() + "/" + DAYS;
         byte[] b = store.get(key);
         for (int i = 4; i < 200; i++) {
             b[i] ^= 0x5a;
         }
         store.put(key, b);
-        assertRollupCorrupted("cannot be read: ", ParquetBlock.open(store, meta));
+        assertCorrupted(DAYS, "cannot be read: ", ParquetBlock.open(store, meta), TimeRange.ALL);
         store.put(key, Arrays.copyOf(b, b.length / 2));
-        assertRollupCorrupted("cannot be read: ", ParquetBlock.open(store, meta));
+        assertCorrupted(DAYS, "cannot be read: ", ParquetBlock.open(store, meta), TimeRange.ALL);
     }
 
     @Test
     void aRollupThatDoesNotMatchTheSeriesIndexIsRefused() {
-        // meta.json claims 2h windows for the longer length: the file holds other rows than the series index calls for
-        String json = new String(meta.toJson(), StandardCharsets.UTF_8).replace("86400000", "7200000");
+        // meta.json claims 2h windows for the day file: it holds other rows than the series index calls for
+        String prefix = "t/" + meta.id() + "/";
+        store.put(prefix + "rollup/2h.parquet", store.get(prefix + DAYS));
+        String json = new String(meta.toJson(), StandardCharsets.UTF_8).replace("86400000", "7200000").replace(DAYS, "rollup/2h.parquet");
         BlockMeta wrong = BlockMeta.fromJson(json.getBytes(StandardCharsets.UTF_8), "t/" + meta.id());
-        assertRollupCorrupted("has " + meta.file(BlockLayout.ROLLUP).numRows() + " rows (meta.json says "
-                + meta.file(BlockLayout.ROLLUP).numRows() + "), but the series index calls for ", ParquetBlock.open(store, wrong));
+        long rows = meta.file(DAYS).numRows();
+        assertCorrupted("rollup/2h.parquet", "has " + rows + " rows (meta.json says " + rows + "), but the series index calls for ",
+                ParquetBlock.open(store, wrong), TimeRange.ALL);
     }
 
     @Test
     void metaJsonMustListTheRollupAndNestItsWindows() {
         String json = new String(meta.toJson(), StandardCharsets.UTF_8);
-        String unlisted = json.replace("\"rollup.parquet\"", "\"other.parquet\"");
+        String unlisted = json.replace(DAYS, "rollup/other.parquet");
         BlockCorruptedException e = assertThrows(BlockCorruptedException.class,
                 () -> BlockMeta.fromJson(unlisted.getBytes(StandardCharsets.UTF_8), "t/x"));
-        assertEquals("block t/x: meta.json has rollupWindows but does not list rollup.parquet", e.getMessage());
+        assertEquals("block t/x: meta.json has rollupWindows [3600000, 86400000] but does not list rollup/24h.parquet", e.getMessage());
         String unnested = json.replace("86400000", "5000000");
         e = assertThrows(BlockCorruptedException.class, () -> BlockMeta.fromJson(unnested.getBytes(StandardCharsets.UTF_8), "t/x"));
         assertEquals("block t/x: meta.json has rollupWindows [3600000, 5000000]; they must be positive and ascending, "
