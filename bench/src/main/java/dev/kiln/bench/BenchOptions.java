@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Parameters of one benchmark run, from {@code --name=value} flags. Defaults give a run of about a
@@ -62,27 +63,26 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         positive("push-clients", pushClients);
         positive("query-clients", queryClients);
         positive("aggregation-runs", aggregationRuns);
-        if (stacks < samples) {
+        sections = Set.copyOf(sections);
+        if (sections.isEmpty() || !SECTIONS.containsAll(sections)) {
+            throw new IllegalArgumentException("--sections must list core and/or long-range, got " + new TreeSet<>(sections));
+        }
+        // every profile holds that many distinct stacks
+        int distinct = Math.max(sections.contains("core") ? samples : 0, sections.contains("long-range") ? longRangeSamples : 0);
+        if (stacks < distinct) {
             throw new IllegalArgumentException("--stacks (" + stacks + ") must be at least --samples (" + samples
-                    + "): every profile holds that many distinct stacks");
+                    + ") and, with the long-range section, --long-range-samples (" + longRangeSamples + ")");
         }
         if (limitSeconds <= 0 || warmupSeconds < 0 || pushSeconds <= 0 || querySeconds <= 0) {
             throw new IllegalArgumentException("--limit-seconds, --push-seconds and --query-seconds must be > 0, --warmup-seconds >= 0");
         }
         kilnFlags = List.copyOf(kilnFlags);
-        sections = Set.copyOf(sections);
-        if (sections.isEmpty() || !SECTIONS.containsAll(sections)) {
-            throw new IllegalArgumentException("--sections must list core and/or long-range, got " + sections);
-        }
         positive("long-range-days", longRangeDays);
         positive("long-range-pods", longRangePods);
         positive("long-range-samples", longRangeSamples);
         positive("long-range-queries", longRangeQueries);
         if (longRangeIntervalSeconds <= 0 || 3600 % longRangeIntervalSeconds != 0) {
             throw new IllegalArgumentException("--long-range-interval-seconds must divide an hour, got " + longRangeIntervalSeconds);
-        }
-        if (stacks < longRangeSamples) {
-            throw new IllegalArgumentException("--stacks (" + stacks + ") must be at least --long-range-samples (" + longRangeSamples + ")");
         }
     }
 

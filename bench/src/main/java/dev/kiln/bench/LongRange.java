@@ -23,6 +23,7 @@ import dev.kiln.server.Kiln;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +58,8 @@ final class LongRange {
     static final String SERVICE = "svc-0";
     static final String SELECTOR = "{service_name=\"" + SERVICE + "\"}";
     static final double TARGET_MS = 2000;
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
 
     private LongRange() {}
 
@@ -108,8 +111,11 @@ final class LongRange {
     /** The query ranges, in days before now. */
     static final int[] RANGES_DAYS = {7, 30};
 
-    /** Per range: the first query (blocks opened, symbols loaded), the following ones, and the answer. */
-    private record Timings(double[] firstMs, QueryLoad.Result[] results, List<FlameGraph> flameGraphs) {}
+    /**
+     * Per range: the first query (blocks opened, symbols loaded), the following ones, the process
+     * CPU time per following query, and the answer.
+     */
+    private record Timings(double[] firstMs, QueryLoad.Result[] results, double[] cpuMs, List<FlameGraph> flameGraphs) {}
 
     private static void report(Report r, String section, Timings t, Timings rollups) {
         for (int i = 0; i < RANGES_DAYS.length; i++) {
@@ -119,6 +125,7 @@ final class LongRange {
             r.add(section, range + "_queries", t.results[i].sortedMillis().length, "", "");
             r.add(section, range + "_p50_ms", p50, "ms", rollups == null ? Report.ratio(p50, TARGET_MS, "target 2 s")
                     : Report.ratio(p50, rollups.results[i].percentile(50), "with rollups"));
+            r.add(section, range + "_cpu_ms", t.cpuMs[i], "ms", "process CPU per query (all of Kiln's threads, GC, the client), mean");
         }
     }
 
@@ -132,6 +139,7 @@ final class LongRange {
                 "-store-gateway.read-rollups=" + readRollups);
         double[] first = new double[RANGES_DAYS.length];
         QueryLoad.Result[] results = new QueryLoad.Result[RANGES_DAYS.length];
+        double[] cpuMs = new double[RANGES_DAYS.length];
         List<FlameGraph> answers = new ArrayList<>();
         try (Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(flags.toArray(String[]::new), k -> null))) {
             kiln.start();
@@ -140,11 +148,13 @@ final class LongRange {
                 long startMs = nowMs - RANGES_DAYS[i] * DAY;
                 QueryLoad.Result cold = QueryLoad.run(client, SELECTOR, startMs, nowMs, 1, 0, 1);
                 first[i] = cold.sortedMillis()[0];
+                long cpu0 = OS.getProcessCpuTime();
                 results[i] = QueryLoad.run(client, SELECTOR, startMs, nowMs, 1, 0, o.longRangeQueries());
+                cpuMs[i] = (OS.getProcessCpuTime() - cpu0) / 1e6 / results[i].sortedMillis().length;
                 answers.add(results[i].flameGraph());
             }
         }
-        return new Timings(first, results, answers);
+        return new Timings(first, results, cpuMs, answers);
     }
 
     /** Merges the uploaded blocks as the compactor does once every range has ended; returns the queryable blocks. */
