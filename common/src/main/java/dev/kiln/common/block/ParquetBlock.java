@@ -46,6 +46,7 @@ public final class ParquetBlock implements QueryableBlock {
     /** Null when the block has no rollup or the reader was told not to use it. */
     private final BlockRollup rollup;
     private SoftReference<Symbols> symbols = new SoftReference<>(null);
+    private SoftReference<StackResolver.Resolved> resolved = new SoftReference<>(null);
 
     private ParquetBlock(ObjectStore store, BlockMeta meta, boolean useRollup) {
         this.store = store;
@@ -105,6 +106,18 @@ public final class ParquetBlock implements QueryableBlock {
                 symbols = new SoftReference<>(s);
             }
             return s;
+        }
+    }
+
+    /** The block's stack tree resolved into names, built on first use and kept while memory allows, like the symbols. */
+    private StackResolver.Resolved resolved(Symbols s) {
+        synchronized (this) {
+            StackResolver.Resolved r = resolved.get();
+            if (r == null) {
+                r = StackResolver.resolveAll(s);
+                resolved = new SoftReference<>(r);
+            }
+            return r;
         }
     }
 
@@ -264,7 +277,7 @@ public final class ParquetBlock implements QueryableBlock {
             return;
         }
         Symbols s = symbols();
-        StackResolver.resolve(s, aggregate(spec, sel, s), out);
+        StackResolver.resolve(resolved(s), aggregate(spec, sel, s), out);
     }
 
     @Override

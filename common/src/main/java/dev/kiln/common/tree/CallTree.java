@@ -26,7 +26,9 @@ public final class CallTree {
      */
     private int[] lastChild;
     private int size = 1;
-    private final LongIntHashMap children;
+    /** (parent, name) to child. Rebuilt on first use after {@link #dropIndex} or {@link #add(CallTree, long[])} copied a tree. */
+    private LongIntHashMap children;
+    private boolean indexed = true;
 
     public CallTree() {
         this(1024);
@@ -73,6 +75,7 @@ public final class CallTree {
     }
 
     public int internName(String n) {
+        index();
         Integer id = nameIds.get(n);
         if (id != null) {
             return id;
@@ -91,6 +94,7 @@ public final class CallTree {
         if (last != 0 && name[last] == nameId) {
             return last;
         }
+        index();
         int c = children.putIfAbsent(((long) node << 32) | nameId, size);
         if (c < 0) {
             c = size++;
@@ -109,7 +113,71 @@ public final class CallTree {
         if (nodes > parent.length) {
             resize(nodes);
         }
+        index();
         children.ensureCapacity(nodes);
+    }
+
+    /** Frees the lookup index of a tree that will only be read (it is rebuilt if the tree is added to). */
+    void dropIndex() {
+        children = new LongIntHashMap(1);
+        nameIds.clear();
+        indexed = false;
+    }
+
+    private void index() {
+        if (indexed) {
+            return;
+        }
+        indexed = true;
+        children = new LongIntHashMap(size);
+        for (int i = 1; i < size; i++) {
+            children.put(((long) parent[i] << 32) | name[i], i);
+        }
+        for (int i = 0; i < nameCount; i++) {
+            nameIds.put(names[i], i);
+        }
+    }
+
+    /**
+     * Adds the nodes of {@code shape} with self values {@code self} (indexed by shape node), those
+     * with a non-zero total. Into an empty tree this copies {@code shape}'s arrays, zero nodes
+     * included ({@link #toProto} leaves them out), and defers building the lookup index until
+     * something else is added: a query of one block never builds it.
+     */
+    public void add(CallTree shape, long[] self) {
+        if (size == 1 && this.self[0] == 0 && nameCount == 1) {
+            size = shape.size;
+            parent = Arrays.copyOf(shape.parent, Math.max(size, 16));
+            name = Arrays.copyOf(shape.name, parent.length);
+            this.self = Arrays.copyOf(self, parent.length);
+            lastChild = new int[parent.length];
+            names = Arrays.copyOf(shape.names, Math.max(shape.nameCount, 16));
+            nameCount = shape.nameCount;
+            nameIds.clear();
+            children = new LongIntHashMap(1);
+            indexed = false;
+            return;
+        }
+        long[] totals = Arrays.copyOf(self, shape.size);
+        for (int i = shape.size - 1; i > 0; i--) {
+            totals[shape.parent[i]] += totals[i];
+        }
+        int[] map = new int[shape.size];
+        int[] nameMap = new int[shape.nameCount];
+        Arrays.fill(nameMap, -1);
+        this.self[0] += self[0];
+        for (int i = 1; i < shape.size; i++) {
+            if (totals[i] == 0) {
+                continue;
+            }
+            int nm = shape.name[i];
+            if (nameMap[nm] < 0) {
+                nameMap[nm] = internName(shape.names[nm]);
+            }
+            int n = child(map[shape.parent[i]], nameMap[nm]);
+            map[i] = n;
+            this.self[n] += self[i];
+        }
     }
 
     private void resize(int capacity) {
