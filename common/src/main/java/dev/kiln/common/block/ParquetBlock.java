@@ -13,7 +13,6 @@ import dev.kiln.common.selector.Selector;
 import dev.kiln.common.symbols.Symbols;
 import dev.kiln.common.tree.CallTree;
 import dev.kiln.common.tree.StackResolver;
-import java.io.IOException;
 import java.lang.ref.SoftReference;
 import java.util.EnumSet;
 import java.util.List;
