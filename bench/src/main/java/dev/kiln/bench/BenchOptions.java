@@ -3,11 +3,16 @@ package dev.kiln.bench;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Parameters of one benchmark run, from {@code --name=value} flags. Defaults give a run of about a
  * minute on a 2-core machine; docs/benchmarks.md records the parameters of the published run.
  *
+ * @param sections       what to run: {@code core} (workload, limits, ingest, queries, aggregation, storage)
+ *                       and/or {@code long-range} (7- and 30-day flame graphs over compacted blocks, {@link LongRange});
+ *                       default {@code core}
  * @param services       services pushing profiles (default 12); service {@code i} runs
  *                       {@code max(1, pods / (i + 1))} pods, so {@code svc-0} is the busiest
  * @param pods           pods of the busiest service (default 8)
@@ -31,10 +36,17 @@ import java.util.List;
  * @param memorySeconds  how long the memory-bound run pushes (default 20)
  * @param workDir        where Kiln keeps its WAL and blocks (default: a temporary directory, deleted afterwards)
  * @param kilnFlags      extra flags for the in-process Kiln ({@code --kiln=-pyroscopedb.wal.fsync=never}, repeatable)
+ * @param longRangeDays  days of data for the long-range section (default 30)
+ * @param longRangePods  pods (series) of the long-range service (default 8)
+ * @param longRangeIntervalSeconds seconds between two profiles of a pod (default 120)
+ * @param longRangeSamples distinct stacks per long-range profile, drawn like {@code samples} (default 150)
+ * @param longRangeQueries measured queries per range and mode, after the first (default 5)
  */
 public record BenchOptions(int services, int pods, int regions, int profiles, int samples, int stacks, int functions,
         int spanHours, double limitSeconds, int pushClients, double warmupSeconds, double maxWarmupSeconds, double pushSeconds, int queryClients,
-        double querySeconds, int aggregationRuns, double memoryHeadMb, double memorySeconds, Path workDir, List<String> kilnFlags) {
+        double querySeconds, int aggregationRuns, double memoryHeadMb, double memorySeconds, Path workDir, List<String> kilnFlags,
+        Set<String> sections, int longRangeDays, int longRangePods, int longRangeIntervalSeconds, int longRangeSamples, int longRangeQueries) {
+    static final Set<String> SECTIONS = Set.of("core", "long-range");
 
     public static final String USAGE = """
             usage: kiln-bench [--services=12] [--pods=8] [--regions=3] [--profiles=240] [--samples=600]
@@ -43,7 +55,9 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
                               [--push-seconds=15]
                               [--query-clients=2] [--query-seconds=5] [--aggregation-runs=3]
                               [--memory-head-mb=64] [--memory-seconds=20]
-                              [--work-dir=DIR] [--kiln=-flag=value ...]""";
+                              [--work-dir=DIR] [--kiln=-flag=value ...] [--sections=core[,long-range]]
+                              [--long-range-days=30] [--long-range-pods=8] [--long-range-interval-seconds=120]
+                              [--long-range-samples=150] [--long-range-queries=5]""";
 
     public BenchOptions {
         positive("services", services);
@@ -56,9 +70,15 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         positive("push-clients", pushClients);
         positive("query-clients", queryClients);
         positive("aggregation-runs", aggregationRuns);
-        if (stacks < samples) {
+        sections = Set.copyOf(sections);
+        if (sections.isEmpty() || !SECTIONS.containsAll(sections)) {
+            throw new IllegalArgumentException("--sections must list core and/or long-range, got " + new TreeSet<>(sections));
+        }
+        // every profile holds that many distinct stacks
+        int distinct = Math.max(sections.contains("core") ? samples : 0, sections.contains("long-range") ? longRangeSamples : 0);
+        if (stacks < distinct) {
             throw new IllegalArgumentException("--stacks (" + stacks + ") must be at least --samples (" + samples
-                    + "): every profile holds that many distinct stacks");
+                    + ") and, with the long-range section, --long-range-samples (" + longRangeSamples + ")");
         }
         if (limitSeconds <= 0 || warmupSeconds < 0 || pushSeconds <= 0 || querySeconds <= 0) {
             throw new IllegalArgumentException("--limit-seconds, --push-seconds and --query-seconds must be > 0, --warmup-seconds >= 0");
@@ -71,6 +91,13 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
                     + warmupSeconds + ")");
         }
         kilnFlags = List.copyOf(kilnFlags);
+        positive("long-range-days", longRangeDays);
+        positive("long-range-pods", longRangePods);
+        positive("long-range-samples", longRangeSamples);
+        positive("long-range-queries", longRangeQueries);
+        if (longRangeIntervalSeconds <= 0 || 3600 % longRangeIntervalSeconds != 0) {
+            throw new IllegalArgumentException("--long-range-interval-seconds must divide an hour, got " + longRangeIntervalSeconds);
+        }
     }
 
     public static BenchOptions parse(String... args) {
@@ -79,6 +106,8 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         int pushClients = 4, queryClients = 2, runs = 3;
         Path work = null;
         List<String> kiln = new ArrayList<>();
+        Set<String> sections = Set.of("core");
+        int lrDays = 30, lrPods = 8, lrInterval = 120, lrSamples = 150, lrQueries = 5;
         for (String arg : args) {
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 0) {
@@ -107,11 +136,18 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
                 case "memory-seconds" -> memorySeconds = decimal(name, value);
                 case "work-dir" -> work = Path.of(value);
                 case "kiln" -> kiln.add(value);
+                case "sections" -> sections = Set.copyOf(List.of(value.split(",")));
+                case "long-range-days" -> lrDays = integer(name, value);
+                case "long-range-pods" -> lrPods = integer(name, value);
+                case "long-range-interval-seconds" -> lrInterval = integer(name, value);
+                case "long-range-samples" -> lrSamples = integer(name, value);
+                case "long-range-queries" -> lrQueries = integer(name, value);
                 default -> throw new IllegalArgumentException("unknown option --" + name + "\n" + USAGE);
             }
         }
         return new BenchOptions(services, pods, regions, profiles, samples, stacks, functions, span, limit, pushClients,
-                warmup, maxWarmup, push, queryClients, query, runs, memoryHead, memorySeconds, work, kiln);
+                warmup, maxWarmup, push, queryClients, query, runs, memoryHead, memorySeconds, work, kiln, sections, lrDays, lrPods,
+                lrInterval, lrSamples, lrQueries);
     }
 
     private static int integer(String name, String value) {

@@ -65,7 +65,7 @@ final class BlockFigures {
 
     /** Merges all blocks into one in {@code dir}, as the compactor would; returns its bytes per sample. */
     double compactedBytesPerSample(Path dir) throws IOException {
-        BlockMeta merged = BlockMerger.merge(blocks, dir, Ulid.generate(), BlockWriterConfig.DEFAULTS);
+        BlockMeta merged = BlockMerger.merge(blocks, dir, Ulid.generate(), BlockWriterConfig.DEFAULTS, false);
         return bytes(merged) / (double) merged.stats().numSamples();
     }
 

@@ -16,7 +16,8 @@ import java.util.stream.Stream;
  * The issue-8 benchmark (bin/kiln-bench): generates a realistic pprof workload, measures the in-run
  * decode limits on it, starts an all-in-one Kiln in this process (write-ahead log on, fsync per
  * push), pushes with parallel clients, queries flame graphs, flushes, and measures the flushed
- * blocks. Every figure is printed with its ratio to the in-run limit or target it is judged by.
+ * blocks. The long-range section ({@link LongRange}) times 7- and 30-day flame graphs over
+ * compacted blocks with and without rollups. Every figure is printed with its ratio to the in-run limit or target it is judged by.
  * Options: {@link BenchOptions}; results and the published command: docs/benchmarks.md.
  */
 public final class KilnBench {
@@ -69,8 +70,22 @@ public final class KilnBench {
     }
 
     private static void runIn(BenchOptions o, Path work, Report r) throws Exception {
-        r.section(String.format(Locale.ROOT, "workload (machine: %d cores, %s %s, max heap %d MiB)", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name"), System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20));
+        if (o.sections().contains("core")) {
+            runCore(o, work, r);
+        }
+        if (o.sections().contains("long-range")) {
+            LongRange.run(o, work, r);
+        }
+    }
+
+    /** The machine, for section titles: cores, JVM, heap. */
+    static String machine() {
+        return String.format(Locale.ROOT, "machine: %d cores, %s %s, max heap %d MiB", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name"), System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
+    }
+
+    private static void runCore(BenchOptions o, Path work, Report r) throws Exception {
+        r.section("workload (" + machine() + ")");
         long t0 = System.nanoTime();
         Workload w = Workload.generate(o, System.currentTimeMillis());
         r.add("workload", "series", w.series().size(), "", "services=" + o.services() + " busiest pods=" + o.pods() + " regions=" + o.regions());

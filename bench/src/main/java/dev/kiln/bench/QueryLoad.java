@@ -1,21 +1,26 @@
 package dev.kiln.bench;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kiln.proto.querier.v1.FlameGraph;
 import dev.kiln.proto.querier.v1.SelectMergeStacktracesRequest;
 import dev.kiln.proto.querier.v1.SelectMergeStacktracesResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Flame-graph queries ({@code querier.v1.QuerierService/SelectMergeStacktraces} over Connect) from
- * parallel clients for a while, each client at least once; wall-clock latency per query.
+ * parallel clients for a while, each client at least a given number of times; wall-clock latency
+ * per query.
  */
 final class QueryLoad {
-    /** @param total the flame graph's total, which must not depend on where the data lives (head or blocks) */
-    record Result(double[] sortedMillis, long total) {
+    /** @param flameGraph the last answer, which must not depend on where the data lives (head or blocks) or how it is read */
+    record Result(double[] sortedMillis, FlameGraph flameGraph) {
+        long total() {
+            return flameGraph.getTotal();
+        }
+
         double percentile(double p) {
             int i = (int) Math.ceil(p / 100 * sortedMillis.length) - 1;
             return sortedMillis[Math.max(0, Math.min(sortedMillis.length - 1, i))];
@@ -26,11 +31,17 @@ final class QueryLoad {
 
     static Result run(ConnectClient client, String selector, long startMs, long endMs, int clients, double seconds)
             throws InterruptedException {
+        return run(client, selector, startMs, endMs, clients, seconds, 1);
+    }
+
+    /** Queries until {@code seconds} have passed and each client has made {@code minQueries}. */
+    static Result run(ConnectClient client, String selector, long startMs, long endMs, int clients, double seconds, int minQueries)
+            throws InterruptedException {
         byte[] request = SelectMergeStacktracesRequest.newBuilder().setProfileTypeID(Workload.CPU_TYPE)
                 .setLabelSelector(selector).setStart(startMs).setEnd(endMs).build().toByteArray();
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         List<List<Double>> perClient = new ArrayList<>();
-        AtomicLong total = new AtomicLong(-1);
+        AtomicReference<FlameGraph> last = new AtomicReference<>();
         AtomicReference<Exception> failure = new AtomicReference<>();
         Thread[] threads = new Thread[clients];
         for (int c = 0; c < clients; c++) {
@@ -42,12 +53,12 @@ final class QueryLoad {
                     try {
                         byte[] body = client.call("querier.v1.QuerierService/SelectMergeStacktraces", request);
                         mine.add((System.nanoTime() - t0) / 1e6);
-                        total.set(SelectMergeStacktracesResponse.parseFrom(body).getFlamegraph().getTotal());
+                        last.set(SelectMergeStacktracesResponse.parseFrom(body).getFlamegraph());
                     } catch (RuntimeException | InvalidProtocolBufferException e) {
                         failure.compareAndSet(null, e);
                         return;
                     }
-                } while (System.nanoTime() < deadline);
+                } while (System.nanoTime() < deadline || mine.size() < minQueries);
             });
         }
         for (Thread t : threads) {
@@ -58,6 +69,6 @@ final class QueryLoad {
         }
         double[] millis = perClient.stream().flatMap(List::stream).mapToDouble(Double::doubleValue).toArray();
         Arrays.sort(millis);
-        return new Result(millis, total.get());
+        return new Result(millis, last.get());
     }
 }

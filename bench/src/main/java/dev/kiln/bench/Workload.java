@@ -29,7 +29,7 @@ import java.util.zip.GZIPOutputStream;
  */
 public record Workload(List<String[]> series, List<byte[]> payloads, int[] seriesOf, long rawBytes, long startMs, long endMs) {
     public static final String CPU_TYPE = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
-    private static final long PERIOD_NANOS = 10_000_000L;
+    static final long PERIOD_NANOS = 10_000_000L;
     private static final long PROFILE_DURATION_NANOS = 10_000_000_000L;
 
     public static Workload generate(BenchOptions o, long nowMs) {
@@ -81,7 +81,7 @@ public record Workload(List<String[]> series, List<byte[]> payloads, int[] serie
     }
 
     /** Java-style names of realistic length (about 60–80 characters), as JIT-compiled code reports them. */
-    private static String[] functionNames(int count) {
+    static String[] functionNames(int count) {
         String[] verbs = {"handle", "process", "encode", "decode", "lookup", "apply", "visit", "write", "read", "merge"};
         String[] nouns = {"Request", "Buffer", "Record", "Frame", "Batch", "Index", "Segment", "Token", "Entry", "Stream"};
         String[] names = new String[count];
@@ -93,7 +93,7 @@ public record Workload(List<String[]> series, List<byte[]> payloads, int[] serie
     }
 
     /** Stacks, root first, as indices into the function vocabulary. */
-    private static int[][] stackTree(Random rnd, int count, int functions) {
+    static int[][] stackTree(Random rnd, int count, int functions) {
         int[][] stacks = new int[count][];
         for (int s = 0; s < count; s++) {
             int depth = 10 + rnd.nextInt(51);
@@ -120,27 +120,42 @@ public record Workload(List<String[]> series, List<byte[]> payloads, int[] serie
                 .symbolizedMapping();
         BitSet chosen = new BitSet(order.length);
         String[] noLabels = new String[0];
-        for (int n = 0; n < samples; ) {
-            int rank = Arrays.binarySearch(zipf, rnd.nextDouble());
-            int stack = order[Math.min(order.length - 1, rank < 0 ? -rank - 1 : rank)];
-            if (chosen.get(stack)) {
-                continue;
-            }
-            chosen.set(stack);
-            n++;
-            int[] path = stacks[stack];
+        for (int n = 0; n < samples; n++) {
+            int[] path = stacks[nextStack(rnd, order, zipf, chosen)];
             long[] leafFirst = new long[path.length];
             for (int d = 0; d < path.length; d++) {
                 int f = path[path.length - 1 - d];
-                leafFirst[d] = b.location(b.function(names[f]), 10 + f % 500);
+                leafFirst[d] = b.location(b.function(names[f]), lineOf(f));
             }
-            long count = 1 + (long) (-Math.log(1 - rnd.nextDouble()) * 2.0) % 20;
+            long count = sampleCount(rnd);
             b.addSample(leafFirst, new long[] {count, count * PERIOD_NANOS}, noLabels);
         }
         return b.build().toByteArray();
     }
 
-    private static int[] shuffled(int n, Random rnd) {
+    /** A stack not yet in {@code chosen} (then marked), drawn with the Zipf law {@code zipf} over the popularity order {@code order}. */
+    static int nextStack(Random rnd, int[] order, double[] zipf, BitSet chosen) {
+        while (true) {
+            int rank = Arrays.binarySearch(zipf, rnd.nextDouble());
+            int stack = order[Math.min(order.length - 1, rank < 0 ? -rank - 1 : rank)];
+            if (!chosen.get(stack)) {
+                chosen.set(stack);
+                return stack;
+            }
+        }
+    }
+
+    /** A sample's count of 10 ms periods: mostly small, 1 to 20. */
+    static long sampleCount(Random rnd) {
+        return 1 + (long) (-Math.log(1 - rnd.nextDouble()) * 2.0) % 20;
+    }
+
+    /** The source line of function {@code f}'s frames. */
+    static int lineOf(int f) {
+        return 10 + f % 500;
+    }
+
+    static int[] shuffled(int n, Random rnd) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -154,7 +169,7 @@ public record Workload(List<String[]> series, List<byte[]> payloads, int[] serie
         return order;
     }
 
-    private static double[] zipfCdf(int n, double s) {
+    static double[] zipfCdf(int n, double s) {
         double[] cdf = new double[n];
         double sum = 0;
         for (int i = 0; i < n; i++) {

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,8 @@ class KilnBenchSmokeTest {
     @Test
     void tinyRunReportsEveryFigure(@TempDir Path dir) throws Exception {
         BenchOptions o = BenchOptions.parse("--services=2", "--pods=2", "--regions=2", "--profiles=6", "--samples=20", "--stacks=100",
-                "--functions=50", "--span-hours=2", "--limit-seconds=0.2", "--push-clients=2", "--warmup-seconds=0", "--max-warmup-seconds=0",
+                // the first pushes of a cold JVM can take over a second on a loaded machine: warm up before the measured window
+                "--functions=50", "--span-hours=2", "--limit-seconds=0.2", "--push-clients=2", "--warmup-seconds=1", "--max-warmup-seconds=1",
                 "--push-seconds=1", "--query-clients=2", "--query-seconds=0.2", "--aggregation-runs=1", "--memory-head-mb=0.01",
                 "--memory-seconds=1", "--work-dir=" + dir,
                 "--kiln=-pyroscopedb.wal.fsync=never");
@@ -55,12 +57,46 @@ class KilnBenchSmokeTest {
         assertTrue(text.contains("same total from both"), text);
     }
 
+    /** Two days of two pods, a profile every 30 minutes: 12 uploaded 4h blocks, compacted into 2 day blocks with rollups. */
+    @Test
+    void tinyLongRangeRunReportsEveryFigure(@TempDir Path dir) throws Exception {
+        BenchOptions o = BenchOptions.parse("--sections=long-range", "--stacks=100", "--functions=50", "--long-range-days=2",
+                "--long-range-pods=2", "--long-range-interval-seconds=1800", "--long-range-samples=10", "--long-range-queries=1",
+                "--work-dir=" + dir);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Report report = KilnBench.run(o, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        Map<String, Double> values = report.values();
+        assertEquals(List.of("long_range", "long_range_rollups", "long_range_raw"), List.copyOf(report.sections()));
+        List<String> timings = List.of("d7_first_ms", "d7_queries", "d7_p50_ms", "d7_cpu_ms", "d30_first_ms", "d30_queries",
+                "d30_p50_ms", "d30_cpu_ms");
+        List<String> expected = new ArrayList<>(List.of("long_range.profiles", "long_range.samples", "long_range.uploaded_blocks",
+                "long_range.generate_s", "long_range.compact_s", "long_range.day_blocks", "long_range.block_mb", "long_range.rollup_share"));
+        timings.forEach(t -> expected.add("long_range_rollups." + t));
+        timings.forEach(t -> expected.add("long_range_raw." + t));
+        assertEquals(expected, List.copyOf(values.keySet()));
+        values.forEach((name, v) -> assertTrue(Double.isFinite(v) && v >= 0, name + " = " + v));
+        assertEquals(2 * 24 * 2 * 2, values.get("long_range.profiles"));
+        assertEquals(2 * 24 * 2 * 2 * 10, values.get("long_range.samples"));
+        assertEquals(12, values.get("long_range.uploaded_blocks"));
+        assertEquals(2, values.get("long_range.day_blocks"));
+        assertTrue(values.get("long_range.rollup_share") > 0);
+        assertEquals(1, values.get("long_range_rollups.d30_queries"));
+        assertTrue(printed.toString(StandardCharsets.UTF_8).contains("same flame graphs with and without rollups"));
+    }
+
     @Test
     void badOptionsAreNamed() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> BenchOptions.parse("--samples=50", "--stacks=10"));
-        assertEquals("--stacks (10) must be at least --samples (50): every profile holds that many distinct stacks", e.getMessage());
+        assertEquals("--stacks (10) must be at least --samples (50) and, with the long-range section, --long-range-samples (150)",
+                e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--colour=red"));
         assertTrue(e.getMessage().startsWith("unknown option --colour\n"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--sections=core,fast"));
+        assertEquals("--sections must list core and/or long-range, got [core, fast]", e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> BenchOptions.parse("--long-range-interval-seconds=7"));
+        assertEquals("--long-range-interval-seconds must divide an hour, got 7", e.getMessage());
     }
 }

@@ -262,7 +262,7 @@ public final class Compactor extends AbstractScheduledService {
         long start = System.nanoTime();
         try {
             List<ParquetBlock> inputs = g.blocks().stream().map(b -> ParquetBlock.open(store, b)).toList();
-            BlockMeta out = BlockMerger.merge(inputs, dir, id, BlockWriterConfig.DEFAULTS);
+            BlockMeta out = BlockMerger.merge(inputs, dir, id, BlockWriterConfig.DEFAULTS, true);
             BlockUploader.upload(store, dir);
             long nanos = System.nanoTime() - start;
             compactionDuration.record(Duration.ofNanos(nanos));

@@ -19,7 +19,7 @@ class CompactionPlannerTest {
     private static BlockMeta block(long minTimeMs, long maxTimeMs) {
         String id = Ulid.generate();
         return new BlockMeta(1, id, "t", minTimeMs, maxTimeMs, new BlockMeta.Stats(1, 1, 1),
-                new BlockMeta.Compaction(1, List.of(id), List.of()), List.of());
+                new BlockMeta.Compaction(1, List.of(id), List.of()), List.of(), List.of());
     }
 
     /** The blocks of each planned group, as (range start, range length in hours, block count). */

@@ -178,6 +178,22 @@ class CompactorTest {
 
         // hour 0 once: api 10 + 20 + 30, web 1 + 2 + 3
         assertEquals(Map.of("main;a;b", 60L, "main;c", 6L), queryTotals("t"));
+
+        // Both merges wrote a rollup: per series, hours (T0, T0+1h] to (T0+2h, T0+3h] and the day (T0, T0+24h].
+        for (BlockMeta b : List.of(merged, hour0)) {
+            assertEquals(List.of(HOUR, 24 * HOUR), b.rollupWindowsMs());
+            for (String file : List.of("rollup/1h.parquet", "rollup/24h.parquet")) {
+                assertEquals(b.file(file).sizeBytes(), store.get("t/" + b.id() + "/" + file).length);
+            }
+        }
+        assertEquals(2 * 3, merged.file("rollup/1h.parquet").numRows());
+        assertEquals(2, merged.file("rollup/24h.parquet").numRows());
+        assertEquals(2, hour0.file("rollup/1h.parquet").numRows());
+        assertEquals(2, hour0.file("rollup/24h.parquet").numRows());
+        // the query above read the rollup; raw profiles agree
+        CallTree raw = new CallTree();
+        ParquetBlock.open(store, merged, false).mergeTree(TestData.select(CPU, "", TimeRange.ALL), raw);
+        assertEquals(Map.of("main;a;b", 60L, "main;c", 6L), TestData.selfByPath(raw));
     }
 
     @Test

@@ -174,8 +174,13 @@ public final class Querier extends AbstractIdleService {
         @Override
         public void selectTree(Selection request, StreamObserver<Tree> obs) {
             Unary.run(obs, () -> {
-                CallTree merged = new CallTree();
-                for (Tree t : select(request, QueryServiceGrpc.QueryServiceFutureStub::selectTree)) {
+                List<Tree> parts = select(request, QueryServiceGrpc.QueryServiceFutureStub::selectTree);
+                if (parts.size() == 1) {
+                    // one source (older data lives on store-gateways only): its tree is the answer, no need to rebuild it
+                    return parts.get(0);
+                }
+                CallTree merged = new CallTree(parts.stream().mapToInt(Tree::getParentCount).max().orElse(0));
+                for (Tree t : parts) {
                     merged.merge(t);
                 }
                 return merged.toProto();

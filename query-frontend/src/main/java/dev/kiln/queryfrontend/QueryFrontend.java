@@ -202,9 +202,16 @@ public final class QueryFrontend extends AbstractIdleService {
      * blocks) and whose historical ones are cached.
      */
     CallTree tree(Selection selection) {
-        CallTree merged = new CallTree();
-        query(SELECT_TREE, splitSelection(selection, 1), s -> s.getRange().getEnd(), merged::merge);
-        return merged;
+        // parts are merged as they come, straight from their protos (a month is 30 parts of a full
+        // tree each), into a tree sized like the first
+        CallTree[] merged = {null};
+        query(SELECT_TREE, splitSelection(selection, 1), s -> s.getRange().getEnd(), part -> {
+            if (merged[0] == null) {
+                merged[0] = new CallTree(part.getParentCount());
+            }
+            merged[0].merge(part);
+        });
+        return merged[0] == null ? new CallTree() : merged[0];
     }
 
     Profile pprof(Selection selection) {

@@ -88,14 +88,13 @@ final class QueryScheduler {
             this.onResult = onResult;
         }
 
-        synchronized void deliver(T result) {
+        /** Merges one answer; returns whether it was the last, so the caller completes the query (after freeing its slot). */
+        synchronized boolean deliver(T result) {
             if (done.isDone()) {
-                return; // another part failed: the query's answer is gone
+                return false; // another part failed: the query's answer is gone
             }
             onResult.accept(result);
-            if (--remaining == 0) {
-                done.complete(null);
-            }
+            return --remaining == 0;
         }
     }
 
@@ -209,11 +208,12 @@ final class QueryScheduler {
     }
 
     private <T> void run(String tenant, Part<T> part, int querier) {
+        boolean last = false;
         try {
             if (!part.batch().done.isDone()) {
                 // The answer is merged before the slot is freed, so at most one unmerged answer exists per slot.
                 T result = part.context().call(() -> callWithRetry(part.call(), querier));
-                part.batch().deliver(result);
+                last = part.batch().deliver(result);
             }
         } catch (Throwable e) {
             fail(part.batch(), e);
@@ -222,6 +222,10 @@ final class QueryScheduler {
                 release(tenant, querier);
                 dispatch();
             }
+        }
+        if (last) {
+            // completed only now, so whoever waits for the query sees its slots free
+            part.batch().done.complete(null);
         }
     }
 

@@ -96,7 +96,7 @@ public final class StoreGateway extends AbstractScheduledService {
         String key = BlockUploader.prefix(m.tenant(), m.id());
         ParquetBlock b = open.get(key);
         if (b == null) {
-            b = ParquetBlock.open(store, m);
+            b = ParquetBlock.open(store, m, config.readRollups());
             open.put(key, b);
             while (open.size() > Math.max(1, config.maxOpenBlocks())) {
                 var eldest = open.entrySet().iterator();

@@ -41,7 +41,7 @@ class StoreGatewayBlocksTest {
         FilesystemObjectStore store = new FilesystemObjectStore(tmp.resolve("store"));
         String early = block(store, 1000).meta().id();
         String late = block(store, 5000).meta().id();
-        StoreGateway gateway = new StoreGateway(new StoreGatewayConfig(Duration.ofMinutes(1), 10), store, new SimpleMeterRegistry(),
+        StoreGateway gateway = new StoreGateway(new StoreGatewayConfig(Duration.ofMinutes(1), 10, true), store, new SimpleMeterRegistry(),
                 Runnable::run);
         gateway.sync();
 

@@ -51,11 +51,12 @@ public final class BlockMerger {
     }
 
     /**
-     * Writes the merge of {@code inputs} into {@code dir} as block {@code blockId}.
+     * Writes the merge of {@code inputs} into {@code dir} as block {@code blockId}, with a rollup
+     * (rollup.parquet) when {@code withRollup}.
      *
      * @throws IllegalArgumentException when there are no inputs or they belong to different tenants
      */
-    public static BlockMeta merge(List<ParquetBlock> inputs, Path dir, String blockId, BlockWriterConfig config)
+    public static BlockMeta merge(List<ParquetBlock> inputs, Path dir, String blockId, BlockWriterConfig config, boolean withRollup)
             throws IOException {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("nothing to merge: no input blocks");
@@ -90,7 +91,7 @@ public final class BlockMerger {
 
         SymbolTable symbols = new SymbolTable();
         List<Input> cursors = new ArrayList<>();
-        try (BlockWriter out = new BlockWriter(dir, tenant, blockId, config)) {
+        try (BlockWriter out = new BlockWriter(dir, tenant, blockId, config, withRollup)) {
             for (ParquetBlock b : inputs) {
                 cursors.add(new Input(b, symbols));
             }

@@ -1,5 +1,6 @@
 package dev.kiln.common.block;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -20,6 +21,8 @@ import java.util.List;
  * @param id         the block's ULID
  * @param minTimeMs  smallest profile timestamp, ms (inclusive)
  * @param maxTimeMs  largest profile timestamp, ms (inclusive)
+ * @param rollupWindowsMs the window lengths of the block's rollup (one file each, {@code rollup/1h.parquet} ...), ms,
+ *                   ascending, each dividing the next; empty for a block without rollup (every block before rollups existed)
  */
 public record BlockMeta(
         @JsonProperty("version") int version,
@@ -29,7 +32,8 @@ public record BlockMeta(
         @JsonProperty("maxTime") long maxTimeMs,
         @JsonProperty("stats") Stats stats,
         @JsonProperty("compaction") Compaction compaction,
-        @JsonProperty("files") List<FileInfo> files) {
+        @JsonProperty("files") List<FileInfo> files,
+        @JsonProperty("rollupWindows") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Long> rollupWindowsMs) {
 
     /** Counts of the block's contents; {@code numSamples} counts (stack, value) pairs of stored profiles. */
     public record Stats(
@@ -61,6 +65,12 @@ public record BlockMeta(
 
     public BlockMeta {
         files = List.copyOf(files);
+        rollupWindowsMs = rollupWindowsMs == null ? List.of() : List.copyOf(rollupWindowsMs);
+    }
+
+    /** Whether the block carries a rollup (written by the compactor). */
+    public boolean hasRollup() {
+        return !rollupWindowsMs.isEmpty();
     }
 
     /** The file with this relative path; a {@link BlockCorruptedException} when meta.json does not list it. */
@@ -78,6 +88,23 @@ public record BlockMeta(
             return JSON.writeValueAsBytes(this);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Rollup windows must nest (readers combine windows of several lengths) and the rollup file must be listed. */
+    private static void checkRollup(BlockMeta m, String block) {
+        List<Long> w = m.rollupWindowsMs();
+        for (int i = 0; i < w.size(); i++) {
+            if (w.get(i) <= 0 || (i > 0 && (w.get(i) <= w.get(i - 1) || w.get(i) % w.get(i - 1) != 0))) {
+                throw new BlockCorruptedException(block, BlockLayout.META, "has rollupWindows " + w
+                        + "; they must be positive and ascending, each a multiple of the one before");
+            }
+        }
+        for (long window : w) {
+            String file = BlockLayout.rollupFile(window);
+            if (m.files().stream().noneMatch(f -> f.relPath().equals(file))) {
+                throw new BlockCorruptedException(block, BlockLayout.META, "has rollupWindows " + w + " but does not list " + file);
+            }
         }
     }
 
@@ -110,6 +137,7 @@ public record BlockMeta(
         if (!Ulid.isValid(m.id()) || m.tenant() == null || m.stats() == null || m.compaction() == null) {
             throw new BlockCorruptedException(block, BlockLayout.META, "misses ulid, tenant, stats or compaction");
         }
+        checkRollup(m, block);
         return m;
     }
 }

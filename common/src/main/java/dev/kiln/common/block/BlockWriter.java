@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stack ids are stored as given, so a block written from an ingester head answers queries
  * with the same stack ids, and therefore identical call trees, as the head.
+ *
+ * <p>A block written with a rollup also gets rollup.parquet ({@link RollupWriter}), summed from the
+ * same profiles as they stream through; the compactor writes its blocks so.
  */
 public final class BlockWriter implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(BlockWriter.class);
@@ -37,6 +41,7 @@ public final class BlockWriter implements Closeable {
     private final String blockId;
     private final BlockWriterConfig config;
     private final ParquetWriter<ProfileRow> profiles;
+    private final RollupWriter rollup;
     private final ProfileRow row = new ProfileRow();
     private final List<SeriesEntry> series = new ArrayList<>();
     private long rows;
@@ -66,8 +71,13 @@ public final class BlockWriter implements Closeable {
         int sampleCount;
     }
 
-    /** Starts a block in {@code dir} (created if needed). */
+    /** Starts a block without rollup in {@code dir} (created if needed). */
     public BlockWriter(Path dir, String tenant, String blockId, BlockWriterConfig config) throws IOException {
+        this(dir, tenant, blockId, config, false);
+    }
+
+    /** Starts a block in {@code dir} (created if needed), with a rollup over windows of {@link BlockLayout#ROLLUP_WINDOWS_MS} when {@code withRollup}. */
+    public BlockWriter(Path dir, String tenant, String blockId, BlockWriterConfig config, boolean withRollup) throws IOException {
         Tenants.validate(tenant);
         if (!Ulid.isValid(blockId)) {
             throw new IllegalArgumentException("block id '" + blockId + "' is not a ULID");
@@ -79,6 +89,7 @@ public final class BlockWriter implements Closeable {
         Files.createDirectories(dir.resolve(BlockLayout.STRINGS).getParent());
         this.profiles = ParquetFiles.newWriter(dir.resolve(BlockLayout.PROFILES), BlockLayout.PROFILES_SCHEMA,
                 BlockWriter::writeProfile, config);
+        this.rollup = withRollup ? new RollupWriter(dir, BlockLayout.ROLLUP_WINDOWS_MS, config) : null;
     }
 
     /**
@@ -168,6 +179,12 @@ public final class BlockWriter implements Closeable {
         row.spans = spans;
         row.sampleCount = n;
         profiles.write(row);
+        if (rollup != null) {
+            if (rows == seriesFirstRow) {
+                rollup.startSeries(series.size(), seriesLabels);
+            }
+            rollup.addProfile(timeNanos, stacks, values, n, total);
+        }
         rows++;
         samples += n;
         seriesMin = Math.min(seriesMin, timeNanos);
@@ -176,12 +193,15 @@ public final class BlockWriter implements Closeable {
     }
 
     /** Ends the current series; a series without profiles leaves no trace. */
-    public void endSeries() {
+    public void endSeries() throws IOException {
         if (seriesLabels == null) {
             throw new IllegalStateException("endSeries outside a series");
         }
         int count = (int) (rows - seriesFirstRow);
         if (count > 0) {
+            if (rollup != null) {
+                rollup.endSeries();
+            }
             series.add(new SeriesEntry(seriesLabels, seriesFirstRow, count, seriesMin, seriesMax));
             minNanos = Math.min(minNanos, seriesMin);
             maxNanos = Math.max(maxNanos, seriesMax);
@@ -235,21 +255,7 @@ public final class BlockWriter implements Closeable {
         Fields.int64(c, "time_nanos", 1, r.timeNanos);
         Fields.string(c, "id", 2, r.id);
         Fields.int64(c, "total_value", 3, r.total);
-        int[] stacks = r.stacks;
-        long[] values = r.values;
-        long[] spans = r.spans;
-        int n = r.sampleCount;
-        Fields.startList(c, "samples", 4, n);
-        for (int j = 0; j < n; j++) {
-            Fields.startElement(c);
-            Fields.int32(c, "stack_id", 0, stacks[j]);
-            Fields.int64(c, "value", 1, values[j]);
-            if (spans != null) {
-                Fields.int64(c, "span_id", 2, spans[j]);
-            }
-            Fields.endElement(c);
-        }
-        Fields.endList(c, "samples", 4, n);
+        Fields.samples(c, 4, r.stacks, r.values, r.spans, r.sampleCount);
     }
 
     /**
@@ -264,6 +270,7 @@ public final class BlockWriter implements Closeable {
         }
         closed = true;
         profiles.close();
+        Map<String, ParquetMetadata> rollupFooters = rollup == null ? Map.of() : rollup.finish();
         if (rows == 0) {
             throw new IllegalArgumentException("block " + tenant + "/" + blockId + " has no profiles");
         }
@@ -307,9 +314,13 @@ public final class BlockWriter implements Closeable {
             Fields.int32(c, "parent", 0, symbols.stackParent[i]);
             Fields.int32(c, "location", 1, symbols.stackLocation[i]);
         }));
+        for (var f : rollupFooters.entrySet()) {
+            files.add(fileInfo(f.getKey(), f.getValue()));
+        }
         BlockMeta meta = new BlockMeta(BlockLayout.FORMAT_VERSION, blockId, tenant,
                 Math.floorDiv(minNanos, 1_000_000L), Math.floorDiv(maxNanos, 1_000_000L),
-                new BlockMeta.Stats(series.size(), rows, samples), compaction, files);
+                new BlockMeta.Stats(series.size(), rows, samples), compaction, files,
+                rollup == null ? List.of() : BlockLayout.ROLLUP_WINDOWS_MS);
         Files.write(dir.resolve(BlockLayout.META), meta.toJson());
         long bytes = files.stream().mapToLong(BlockMeta.FileInfo::sizeBytes).sum();
         log.atInfo().addKeyValue("tenant", tenant).addKeyValue("block", blockId).addKeyValue("level", compaction.level())
@@ -373,6 +384,9 @@ public final class BlockWriter implements Closeable {
         if (!closed) {
             closed = true;
             profiles.close();
+            if (rollup != null) {
+                rollup.close();
+            }
         }
     }
 }

@@ -14,11 +14,11 @@ import dev.kiln.common.selector.Selector;
 import dev.kiln.common.symbols.Symbols;
 import dev.kiln.common.tree.CallTree;
 import dev.kiln.common.tree.StackResolver;
-import java.io.IOException;
 import java.lang.ref.SoftReference;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiPredicate;
 
 /**
  * A block in object storage, answering the same queries as an ingester head. Opening reads
@@ -26,6 +26,12 @@ import java.util.Set;
  * else; each query then fetches only the pages of the columns it needs, for the series and time
  * range it selects. Symbols are loaded on first use and kept while memory allows (a soft
  * reference), since every flame-graph query of the block needs all of them.
+ *
+ * <p>A block the compactor wrote carries a rollup ({@link BlockRollup}): per series and per service,
+ * its profiles summed per hour and per day. Flame graphs and pprof read whole windows inside the query range
+ * from it, and raw profiles only for the less-than-an-hour stretches left at the range's edges
+ * ({@link RollupPlan}); time series do so when their buckets hold whole windows. The answer is the
+ * same as from raw profiles alone.
  *
  * <p>Thread-safe: the loaded index and footer are immutable and each query reads through its own
  * Parquet reader. Damaged files raise {@link BlockCorruptedException} naming the block and file.
@@ -37,9 +43,12 @@ public final class ParquetBlock implements QueryableBlock {
     private final String prefix;
     private final BlockSeriesIndex series;
     private final ParquetFiles.Footer profiles;
+    /** Null when the block has no rollup or the reader was told not to use it. */
+    private final BlockRollup rollup;
     private SoftReference<Symbols> symbols = new SoftReference<>(null);
+    private SoftReference<StackResolver.Resolved> resolved = new SoftReference<>(null);
 
-    private ParquetBlock(ObjectStore store, BlockMeta meta) {
+    private ParquetBlock(ObjectStore store, BlockMeta meta, boolean useRollup) {
         this.store = store;
         this.meta = meta;
         this.name = meta.tenant() + "/" + meta.id();
@@ -50,6 +59,7 @@ public final class ParquetBlock implements QueryableBlock {
         String key = prefix + BlockLayout.PROFILES;
         this.profiles = BlockFileErrors.guard(name, BlockLayout.PROFILES, () -> ParquetFiles.readFooter(
                 key, info.sizeBytes(), (offset, length) -> store.getRange(key, offset, length)));
+        this.rollup = useRollup && meta.hasRollup() ? new BlockRollup(store, meta, series) : null;
     }
 
     /** Opens {@code <tenant>/<blockId>/} by reading its meta.json first. */
@@ -60,9 +70,17 @@ public final class ParquetBlock implements QueryableBlock {
         return open(store, BlockMeta.fromJson(json, block));
     }
 
-    /** Opens a block whose meta is already known (from a listing or a bucket index). */
+    /** Opens a block whose meta is already known (from a listing or a bucket index); queries use its rollup if it has one. */
     public static ParquetBlock open(ObjectStore store, BlockMeta meta) {
-        return new ParquetBlock(store, meta);
+        return open(store, meta, true);
+    }
+
+    /**
+     * Opens a block whose meta is already known; with {@code useRollup} false every query reads raw
+     * profiles, as for a block without rollup.
+     */
+    public static ParquetBlock open(ObjectStore store, BlockMeta meta, boolean useRollup) {
+        return new ParquetBlock(store, meta, useRollup);
     }
 
     public BlockMeta meta() {
@@ -91,6 +109,18 @@ public final class ParquetBlock implements QueryableBlock {
         }
     }
 
+    /** The block's stack tree resolved into names, built on first use and kept while memory allows, like the symbols. */
+    private StackResolver.Resolved resolved(Symbols s) {
+        synchronized (this) {
+            StackResolver.Resolved r = resolved.get();
+            if (r == null) {
+                r = StackResolver.resolveAll(s);
+                resolved = new SoftReference<>(r);
+            }
+            return r;
+        }
+    }
+
     BlockSeriesIndex seriesIndex() {
         return series;
     }
@@ -106,16 +136,17 @@ public final class ParquetBlock implements QueryableBlock {
     }
 
     /**
-     * A cursor over a selection's profiles; with an include set, only over those it claims, which
-     * costs reading the id column but skips the samples of every profile not claimed here.
+     * A cursor over a selection's profiles in {@code range} (the selection's, or a part of it); with
+     * an include set, only over those it claims, which costs reading the id column but skips the
+     * samples of every profile not claimed here.
      */
-    private ProfileCursor cursor(boolean[] selected, SelectionSpec spec, Set<Column> columns) {
+    private ProfileCursor cursor(boolean[] selected, SelectionSpec spec, TimeRange range, Set<Column> columns) {
         if (spec.include() == null) {
-            return cursor(selected, spec.range(), columns);
+            return cursor(selected, range, columns);
         }
         EnumSet<Column> withId = EnumSet.copyOf(columns);
         withId.add(Column.ID);
-        return cursor(selected, spec.range(), withId, (s, timeNanos, id) -> spec.claim(series.labels[s].fingerprint(), timeNanos, id));
+        return cursor(selected, range, withId, (s, timeNanos, id) -> spec.claim(series.labels[s].fingerprint(), timeNanos, id));
     }
 
     /** Advances a cursor, reporting a damaged profiles file as such. */
@@ -211,18 +242,50 @@ public final class ParquetBlock implements QueryableBlock {
         return spec.spanIds() == null ? EnumSet.of(Column.SAMPLES) : EnumSet.of(Column.SAMPLES, Column.SPANS);
     }
 
+    /**
+     * How to answer {@code spec} from the rollup using its first {@code levels} window lengths, or
+     * null to read raw profiles only (no rollup, a selection it cannot answer, or a range too short).
+     */
+    private RollupPlan rollupPlan(SelectionSpec spec, int levels) {
+        if (rollup == null || !BlockRollup.canAnswer(spec)) {
+            return null;
+        }
+        return RollupPlan.of(spec.range(), minTimeMs(), maxTimeMs(), rollup.windowsMs(), levels);
+    }
+
+    /** Per series index, whether the selector matches it, whatever its time span. */
+    private boolean[] matched(SelectionSpec spec) {
+        boolean[] matched = new boolean[series.size()];
+        for (int i : series.select(spec.selector())) {
+            matched[i] = true;
+        }
+        return matched;
+    }
+
+    /** The ranges to read raw profiles for: the plan's, or the whole query range without a plan. */
+    private static List<TimeRange> rawRanges(SelectionSpec spec, RollupPlan plan) {
+        return plan == null ? List.of(spec.range()) : plan.raw();
+    }
+
     /** Sums the samples of the selected series per stack id. */
     private long[] aggregate(SelectionSpec spec, boolean[] sel, Symbols symbols) {
         long[] values = new long[symbols.stackNodeCount];
         boolean[] mask = spec.callSite() == null ? null : CallSiteMask.compute(symbols, spec.callSite());
-        ProfileCursor c = cursor(sel, spec, sampleColumns(spec));
-        try {
-            while (next(c)) {
-                spec.addSamples(c.stacks.values, c.values.values, c.stacks.size, c.hasSpans ? c.spans.values : null,
-                        mask, values);
+        RollupPlan plan = rollupPlan(spec, rollup == null ? 0 : rollup.windowsMs().size());
+        if (plan != null) {
+            rollup.read(sel, matched(spec), null, plan, true, symbols.stackNodeCount,
+                    r -> spec.addSamples(r.stacks.values, r.values.values, r.stacks.size, null, mask, values));
+        }
+        for (TimeRange range : rawRanges(spec, plan)) {
+            ProfileCursor c = cursor(sel, spec, range, sampleColumns(spec));
+            try {
+                while (next(c)) {
+                    spec.addSamples(c.stacks.values, c.values.values, c.stacks.size, c.hasSpans ? c.spans.values : null,
+                            mask, values);
+                }
+            } finally {
+                close(c);
             }
-        } finally {
-            close(c);
         }
         return values;
     }
@@ -234,7 +297,7 @@ public final class ParquetBlock implements QueryableBlock {
             return;
         }
         Symbols s = symbols();
-        StackResolver.resolve(s, aggregate(spec, sel, s), out);
+        StackResolver.resolve(resolved(s), aggregate(spec, sel, s), out);
     }
 
     @Override
@@ -256,22 +319,41 @@ public final class ParquetBlock implements QueryableBlock {
         boolean filtered = spec.spanIds() != null || spec.callSite() != null;
         boolean[] mask = spec.callSite() == null ? null : CallSiteMask.compute(symbols(), spec.callSite());
         Labels[] groups = new Labels[series.size()];
-        ProfileCursor c = cursor(sel, spec, filtered ? sampleColumns(spec) : EnumSet.of(Column.TOTAL));
-        try {
-            while (next(c)) {
-                long v = filtered
-                        ? spec.addSamples(c.stacks.values, c.values.values, c.stacks.size, c.hasSpans ? c.spans.values : null, mask, null)
-                        : c.total;
-                Labels group = groups[c.series];
-                if (group == null) {
-                    group = out.groupOf(series.labels[c.series]);
-                    groups[c.series] = group;
-                }
-                out.add(group, out.bucketOf(c.timeNanos), v, 1);
-            }
-        } finally {
-            close(c);
+        // Only windows that fall into single buckets can be added whole: the lengths the buckets align with.
+        int levels = 0;
+        while (rollup != null && levels < rollup.windowsMs().size() && out.bucketsAlignWith(rollup.windowsMs().get(levels))) {
+            levels++;
         }
+        RollupPlan plan = rollupPlan(spec, levels);
+        if (plan != null) {
+            // a service's series are summed only when they fall into the same result group
+            BiPredicate<Integer, Integer> sameGroup = (a, b) -> group(out, groups, a).equals(group(out, groups, b));
+            rollup.read(sel, matched(spec), sameGroup, plan, filtered, mask == null ? 0 : mask.length, r -> {
+                long v = filtered ? spec.addSamples(r.stacks.values, r.values.values, r.stacks.size, null, mask, null) : r.total;
+                out.add(group(out, groups, r.series), out.bucketOf(r.windowEndMs * 1_000_000L), v, r.profiles);
+            });
+        }
+        for (TimeRange range : rawRanges(spec, plan)) {
+            ProfileCursor c = cursor(sel, spec, range, filtered ? sampleColumns(spec) : EnumSet.of(Column.TOTAL));
+            try {
+                while (next(c)) {
+                    long v = filtered
+                            ? spec.addSamples(c.stacks.values, c.values.values, c.stacks.size, c.hasSpans ? c.spans.values : null, mask, null)
+                            : c.total;
+                    out.add(group(out, groups, c.series), out.bucketOf(c.timeNanos), v, 1);
+                }
+            } finally {
+                close(c);
+            }
+        }
+    }
+
+    /** The accumulator's group of series {@code i}, computed once per query. */
+    private Labels group(SeriesAccumulator out, Labels[] groups, int i) {
+        if (groups[i] == null) {
+            groups[i] = out.groupOf(series.labels[i]);
+        }
+        return groups[i];
     }
 
     @Override

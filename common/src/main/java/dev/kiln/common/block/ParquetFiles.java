@@ -378,6 +378,24 @@ final class ParquetFiles {
             c.endGroup();
             c.endField(name, index);
         }
+
+        /**
+         * Writes field {@code index}, the {@code samples} list, with samples {@code [0, n)}: stack id
+         * and value, and the span id unless {@code spans} is null.
+         */
+        static void samples(RecordConsumer c, int index, int[] stacks, long[] values, long[] spans, int n) {
+            startList(c, "samples", index, n);
+            for (int j = 0; j < n; j++) {
+                startElement(c);
+                int32(c, "stack_id", 0, stacks[j]);
+                int64(c, "value", 1, values[j]);
+                if (spans != null) {
+                    int64(c, "span_id", 2, spans[j]);
+                }
+                endElement(c);
+            }
+            endList(c, "samples", index, n);
+        }
     }
 
     private static final class RowWriteSupport<T> extends WriteSupport<T> {

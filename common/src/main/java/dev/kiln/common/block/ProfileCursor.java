@@ -3,22 +3,16 @@ package dev.kiln.common.block;
 import dev.kiln.common.block.ParquetFiles.Ints;
 import dev.kiln.common.block.ParquetFiles.Longs;
 import dev.kiln.common.query.TimeRange;
-import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.parquet.column.ColumnReader;
-import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.filter2.columnindex.RowRanges;
 import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.filter2.predicate.FilterApi;
 import org.apache.parquet.filter2.predicate.FilterPredicate;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
@@ -31,7 +25,7 @@ import org.apache.parquet.schema.Type;
  * (by the column index) the time range are fetched and decoded. Rows are still checked exactly.
  * The current row's fields are valid until the next call to {@link #next()}.
  */
-final class ProfileCursor implements Closeable {
+final class ProfileCursor extends RowCursor {
     /** Which optional columns to read. */
     enum Column { ID, TOTAL, SAMPLES, SPANS }
 
@@ -41,19 +35,10 @@ final class ProfileCursor implements Closeable {
         boolean accept(int series, long timeNanos, String id);
     }
 
-    private final ParquetFileReader reader;
-    private final MessageType projection;
-    private final String createdBy;
     private final boolean[] selected;
-    private final long[] rowStarts;
-    private final long[] rowEnds;
     private final TimeRange range;
-    private final boolean timeFiltered;
     private final Set<Column> columns;
     private final RowFilter rowFilter;
-    private final List<BlockMetaData> rowGroups;
-    private int nextRowGroup;
-    private long rowsLeft;
     private ColumnReader seriesColumn;
     private ColumnReader timeColumn;
     private ColumnReader idColumn;
@@ -61,7 +46,7 @@ final class ProfileCursor implements Closeable {
     private ColumnReader stackColumn;
     private ColumnReader valueColumn;
     private ColumnReader spanColumn;
-    /** The optional columns read after the id, to skip a row that is not wanted. */
+    /** The columns after the id read for this query, to skip a row that is not wanted. */
     private ColumnReader[] payloadColumns;
 
     int series;
@@ -82,6 +67,12 @@ final class ProfileCursor implements Closeable {
      */
     ProfileCursor(ParquetFiles.Footer footer, BlockSeriesIndex index, boolean[] selected, TimeRange range, Set<Column> columns,
             RowFilter rowFilter) throws IOException {
+        this(footer, selected, range, columns, rowFilter, selected == null ? null : rowRanges(index, selected));
+    }
+
+    private ProfileCursor(ParquetFiles.Footer footer, boolean[] selected, TimeRange range, Set<Column> columns, RowFilter rowFilter,
+            long[][] rows) throws IOException {
+        super(footer, projection(columns), timeFilter(range), rows == null ? null : rows[0], rows == null ? null : rows[1]);
         if (rowFilter != null && !columns.contains(Column.ID)) {
             throw new IllegalArgumentException("a row filter needs the id column");
         }
@@ -89,30 +80,23 @@ final class ProfileCursor implements Closeable {
         this.range = range;
         this.columns = columns;
         this.rowFilter = rowFilter;
-        this.projection = projection(columns);
-        FilterCompat.Filter filter = timeFilter(range);
-        this.timeFiltered = filter != FilterCompat.NOOP;
-        // Row groups whose time statistics miss the range are dropped when the reader opens.
-        this.reader = footer.open(filter);
-        this.reader.setRequestedSchema(projection);
-        this.createdBy = reader.getFileMetaData().getCreatedBy();
-        this.rowGroups = reader.getRowGroups();
+    }
+
+    /** The selected series' rows as ascending ranges, adjacent series joined: {starts, ends}. */
+    private static long[][] rowRanges(BlockSeriesIndex index, boolean[] selected) {
         List<long[]> ranges = new ArrayList<>();
-        if (selected != null) {
-            for (int i = 0; i < selected.length; i++) {
-                if (selected[i]) {
-                    long from = index.firstRow[i];
-                    long to = from + index.profileCount[i];
-                    if (!ranges.isEmpty() && ranges.get(ranges.size() - 1)[1] == from) {
-                        ranges.get(ranges.size() - 1)[1] = to;
-                    } else {
-                        ranges.add(new long[] {from, to});
-                    }
+        for (int i = 0; i < selected.length; i++) {
+            if (selected[i]) {
+                long from = index.firstRow[i];
+                long to = from + index.profileCount[i];
+                if (!ranges.isEmpty() && ranges.get(ranges.size() - 1)[1] == from) {
+                    ranges.get(ranges.size() - 1)[1] = to;
+                } else {
+                    ranges.add(new long[] {from, to});
                 }
             }
         }
-        this.rowStarts = selected == null ? null : ranges.stream().mapToLong(r -> r[0]).toArray();
-        this.rowEnds = selected == null ? null : ranges.stream().mapToLong(r -> r[1]).toArray();
+        return new long[][] {ranges.stream().mapToLong(r -> r[0]).toArray(), ranges.stream().mapToLong(r -> r[1]).toArray()};
     }
 
     private static MessageType projection(Set<Column> columns) {
@@ -164,64 +148,28 @@ final class ProfileCursor implements Closeable {
         return ms * 1_000_000L + extra;
     }
 
-    /** Moves to the next selected profile in range; false at the end. */
-    boolean next() throws IOException {
-        while (true) {
-            while (rowsLeft == 0) {
-                if (nextRowGroup == rowGroups.size()) {
-                    return false;
-                }
-                PageReadStore pages = readRowGroup(nextRowGroup++);
-                if (pages != null) {
-                    startRowGroup(pages);
-                }
-            }
-            rowsLeft--;
-            series = ParquetFiles.readInt(seriesColumn);
-            timeNanos = ParquetFiles.readLong(timeColumn);
-            boolean wanted = (selected == null || (series < selected.length && selected[series])) && range.containsNanos(timeNanos);
-            if (idColumn != null) {
-                if (wanted) {
-                    id = ParquetFiles.readString(idColumn);
-                } else {
-                    ParquetFiles.skipRow(idColumn);
-                }
-            }
-            if (wanted && (rowFilter == null || rowFilter.accept(series, timeNanos, id))) {
-                readPayload();
-                return true;
-            }
-            for (ColumnReader r : payloadColumns) {
-                ParquetFiles.skipRow(r);
+    @Override
+    boolean readRow() {
+        series = ParquetFiles.readInt(seriesColumn);
+        timeNanos = ParquetFiles.readLong(timeColumn);
+        boolean wanted = (selected == null || (series < selected.length && selected[series])) && range.containsNanos(timeNanos);
+        if (idColumn != null) {
+            if (wanted) {
+                id = ParquetFiles.readString(idColumn);
+            } else {
+                skipRow(idColumn);
             }
         }
+        if (wanted && (rowFilter == null || rowFilter.accept(series, timeNanos, id))) {
+            readPayload();
+            return true;
+        }
+        skipRow(payloadColumns);
+        return false;
     }
 
-    /** The pages of row group {@code i} (an index into the reader's row groups) holding wanted rows, or null. */
-    private PageReadStore readRowGroup(int i) throws IOException {
-        BlockMetaData group = rowGroups.get(i);
-        long start = group.getRowIndexOffset();
-        long count = group.getRowCount();
-        RowRanges rows;
-        if (selected == null) {
-            rows = RowRanges.createSingle(count);
-        } else {
-            RowRanges.Builder b = RowRanges.builder();
-            int k = Arrays.binarySearch(rowEnds, start);
-            for (k = k < 0 ? -k - 1 : k + 1; k < rowStarts.length && rowStarts[k] < start + count; k++) {
-                b.addSelectedRange(Math.max(rowStarts[k], start) - start, Math.min(rowEnds[k], start + count) - start - 1);
-            }
-            rows = b.build();
-        }
-        if (timeFiltered && rows.rowCount() > 0) {
-            rows = RowRanges.intersection(rows, reader.getRowRanges(i));
-        }
-        return rows.rowCount() == 0 ? null : reader.readFilteredRowGroup(i, rows);
-    }
-
-    private void startRowGroup(PageReadStore pages) {
-        ParquetFiles.Columns c = new ParquetFiles.Columns(pages, projection, createdBy);
-        rowsLeft = pages.getRowCount();
+    @Override
+    void startRowGroup(ParquetFiles.Columns c) {
         seriesColumn = c.get("series_index");
         timeColumn = c.get("time_nanos");
         idColumn = columns.contains(Column.ID) ? c.get("id") : null;
@@ -242,10 +190,5 @@ final class ProfileCursor implements Closeable {
             ParquetFiles.readList(valueColumn, values, 0);
         }
         hasSpans = spanColumn != null && ParquetFiles.readList(spanColumn, spans, 0);
-    }
-
-    @Override
-    public void close() throws IOException {
-        reader.close();
     }
 }

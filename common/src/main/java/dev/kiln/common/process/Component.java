@@ -15,7 +15,7 @@ import java.util.Set;
 public enum Component {
     INGESTER(List.of("pyroscopedb.")),
     DISTRIBUTOR(List.of("distributor.", "scrape_configs")),
-    STORE_GATEWAY(List.of("store_gateway.sync_interval", "store_gateway.max_open_blocks")),
+    STORE_GATEWAY(List.of("store_gateway.sync_interval", "store_gateway.max_open_blocks", "store_gateway.read_rollups")),
     QUERIER(List.of("querier.")),
     QUERY_FRONTEND(List.of("frontend.", "query_frontend.")),
     COMPACTOR(List.of("compactor.")),

@@ -182,11 +182,17 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
 
     @Override
     public void selectTree(Selection request, StreamObserver<Tree> obs) {
-        Unary.run(obs, () -> {
-            SelectionSpec spec = SelectionSpec.fromProto(request);
-            return mergeParts(blocks(spec.range(), request.getBlockIdsList()), new CallTree(), CallTree::new,
-                    (b, part) -> b.mergeTree(spec, part), CallTree::merge).toProto();
-        });
+        Unary.run(obs, () -> mergeTree(SelectionSpec.fromProto(request), request.getBlockIdsList()).toProto());
+    }
+
+    /**
+     * The merged call tree of a selection ({@code blockIds}: only those blocks, or all when empty):
+     * blocks aggregate in parallel and resolve into one tree (see {@link QueryableBlock#mergeTree}).
+     */
+    public CallTree mergeTree(SelectionSpec spec, List<String> blockIds) {
+        CallTree result = new CallTree();
+        forEach(blocks(spec.range(), blockIds), b -> b.mergeTree(spec, result));
+        return result;
     }
 
     @Override

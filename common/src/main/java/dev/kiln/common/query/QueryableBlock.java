@@ -26,7 +26,11 @@ public interface QueryableBlock {
     /** Label sets of matching series, restricted to {@code names} when not empty. */
     void series(TimeRange range, List<Selector> selectors, List<String> names, Set<dev.kiln.common.model.Labels> out);
 
-    /** Adds the selected samples into a call tree. */
+    /**
+     * Adds the selected samples into a call tree, which other blocks may be adding into at the same
+     * time: implementations add through {@link dev.kiln.common.tree.StackResolver#resolve}, which
+     * holds the tree's lock.
+     */
     void mergeTree(SelectionSpec spec, CallTree out);
 
     /** Adds per-profile totals of the selected profiles into time-series buckets. */

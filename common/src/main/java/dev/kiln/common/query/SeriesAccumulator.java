@@ -39,6 +39,15 @@ public final class SeriesAccumulator {
         return startMs + Math.max(0, Math.ceilDiv(ms - startMs, stepMs)) * stepMs;
     }
 
+    /**
+     * Whether every window {@code (end - windowMs, end]} with {@code end} a multiple of
+     * {@code windowMs} falls into a single bucket: when the step is a multiple of the window and
+     * the points are aligned to it. Profiles summed over such a window may then be added at once.
+     */
+    public boolean bucketsAlignWith(long windowMs) {
+        return stepMs % windowMs == 0 && Math.floorMod(startMs, windowMs) == 0;
+    }
+
     public synchronized void add(Labels group, long bucket, double sum, long count) {
         double[] v = groups.computeIfAbsent(group, g -> new TreeMap<>()).computeIfAbsent(bucket, b -> new double[2]);
         v[0] += sum;

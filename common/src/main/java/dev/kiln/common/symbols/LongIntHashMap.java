@@ -34,17 +34,8 @@ public final class LongIntHashMap {
         if (key == EMPTY) {
             return emptyKeyValue;
         }
-        int i = mix(key) & mask;
-        while (true) {
-            long k = keys[i];
-            if (k == key) {
-                return vals[i];
-            }
-            if (k == EMPTY) {
-                return ABSENT;
-            }
-            i = (i + 1) & mask;
-        }
+        int i = slot(key);
+        return keys[i] == key ? vals[i] : ABSENT;
     }
 
     /** Puts {@code key -> value}, replacing any previous value; {@code value} must be {@code >= 0}. */
@@ -56,22 +47,60 @@ public final class LongIntHashMap {
             emptyKeyValue = value;
             return;
         }
+        int i = slot(key);
+        if (keys[i] == key) {
+            vals[i] = value;
+        } else {
+            insert(i, key, value);
+        }
+    }
+
+    /**
+     * The value for {@code key}; when absent, puts {@code value} ({@code >= 0}) and returns
+     * {@link #ABSENT}. One probe where {@link #get} then {@link #put} take two.
+     */
+    public int putIfAbsent(long key, int value) {
+        if (key == EMPTY) {
+            int old = emptyKeyValue;
+            if (old == ABSENT) {
+                emptyKeyValue = value;
+                size++;
+            }
+            return old;
+        }
+        int i = slot(key);
+        if (keys[i] == key) {
+            return vals[i];
+        }
+        insert(i, key, value);
+        return ABSENT;
+    }
+
+    /** The slot holding {@code key} (not {@link #EMPTY}), or the empty slot where it belongs. */
+    private int slot(long key) {
         int i = mix(key) & mask;
-        while (true) {
-            long k = keys[i];
-            if (k == key) {
-                vals[i] = value;
-                return;
-            }
-            if (k == EMPTY) {
-                keys[i] = key;
-                vals[i] = value;
-                if (++size * 2 > keys.length) {
-                    grow();
-                }
-                return;
-            }
+        while (keys[i] != key && keys[i] != EMPTY) {
             i = (i + 1) & mask;
+        }
+        return i;
+    }
+
+    private void insert(int slot, long key, int value) {
+        keys[slot] = key;
+        vals[slot] = value;
+        if (++size * 2 > keys.length) {
+            rehash(keys.length * 2);
+        }
+    }
+
+    /** Makes room for {@code expected} entries without growing (growing rehashes every entry). */
+    public void ensureCapacity(int expected) {
+        int capacity = keys.length;
+        while ((long) expected * 2 > capacity) {
+            capacity *= 2;
+        }
+        if (capacity > keys.length) {
+            rehash(capacity);
         }
     }
 
@@ -91,28 +120,36 @@ public final class LongIntHashMap {
         return keys.length * 12L;
     }
 
-    private void grow() {
+    private void rehash(int capacity) {
         long[] oldKeys = keys;
         int[] oldVals = vals;
-        keys = new long[oldKeys.length * 2];
-        vals = new int[oldKeys.length * 2];
+        keys = new long[capacity];
+        vals = new int[capacity];
         Arrays.fill(keys, EMPTY);
-        mask = keys.length - 1;
+        mask = capacity - 1;
         for (int j = 0; j < oldKeys.length; j++) {
             long key = oldKeys[j];
             if (key != EMPTY) {
-                int i = mix(key) & mask;
-                while (keys[i] != EMPTY) {
-                    i = (i + 1) & mask;
-                }
+                int i = slot(key);
                 keys[i] = key;
                 vals[i] = oldVals[j];
             }
         }
     }
 
+    /**
+     * MurmurHash3's 64-bit finalizer: every key bit reaches every bit of the slot index. Keys here are
+     * often two ints packed as {@code (a << 32) | b}; a single multiply (what this was) spreads bits
+     * only upwards, so the high int's upper bits never reached the masked low bits, and keys differing
+     * only there (tree nodes past 65,536, say) piled into the same slots.
+     */
     static int mix(long key) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 29));
+        long h = key;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return (int) h;
     }
 }

@@ -16,13 +16,32 @@ public final class CallTree {
     private String[] names = new String[256];
     private int nameCount;
 
-    private int[] parent = new int[1024];
-    private int[] name = new int[1024];
-    private long[] self = new long[1024];
+    private int[] parent;
+    private int[] name;
+    private long[] self;
+    /**
+     * Per node, the child {@link #child} returned last (0: none yet). Most nodes of a call tree have
+     * one child, and trees are built and merged parent-first, so this answers most lookups from an
+     * array indexed by node instead of a probe into the (much larger, cache-missing) hash table.
+     */
+    private int[] lastChild;
     private int size = 1;
-    private final LongIntHashMap children = new LongIntHashMap(1024);
+    /** (parent, name) to child. Rebuilt on first use after {@link #dropIndex} or {@link #add(CallTree, long[])} copied a tree. */
+    private LongIntHashMap children;
+    private boolean indexed = true;
 
     public CallTree() {
+        this(1024);
+    }
+
+    /** A tree with room for {@code expectedNodes} nodes before it grows (growing rehashes every child link). */
+    public CallTree(int expectedNodes) {
+        int capacity = Math.max(16, expectedNodes);
+        parent = new int[capacity];
+        name = new int[capacity];
+        self = new long[capacity];
+        lastChild = new int[capacity];
+        children = new LongIntHashMap(capacity);
         internName("total");
         parent[0] = -1;
     }
@@ -56,6 +75,7 @@ public final class CallTree {
     }
 
     public int internName(String n) {
+        index();
         Integer id = nameIds.get(n);
         if (id != null) {
             return id;
@@ -70,22 +90,101 @@ public final class CallTree {
 
     /** The child of {@code node} named {@code nameId}, created when absent. */
     public int child(int node, int nameId) {
-        long key = ((long) node << 32) | nameId;
-        int c = children.get(key);
-        if (c >= 0) {
-            return c;
+        int last = lastChild[node];
+        if (last != 0 && name[last] == nameId) {
+            return last;
         }
-        c = size++;
-        if (c == parent.length) {
-            int n = c * 2;
-            parent = Arrays.copyOf(parent, n);
-            name = Arrays.copyOf(name, n);
-            self = Arrays.copyOf(self, n);
+        index();
+        int c = children.putIfAbsent(((long) node << 32) | nameId, size);
+        if (c < 0) {
+            c = size++;
+            if (c == parent.length) {
+                resize(c * 2);
+            }
+            parent[c] = node;
+            name[c] = nameId;
         }
-        parent[c] = node;
-        name[c] = nameId;
-        children.put(key, c);
+        lastChild[node] = c;
         return c;
+    }
+
+    /** Makes room for {@code nodes} nodes in all (a hint: trees grow as needed). */
+    public void reserve(int nodes) {
+        if (nodes > parent.length) {
+            resize(nodes);
+        }
+        index();
+        children.ensureCapacity(nodes);
+    }
+
+    /** Frees the lookup index of a tree that will only be read (it is rebuilt if the tree is added to). */
+    void dropIndex() {
+        children = new LongIntHashMap(1);
+        nameIds.clear();
+        indexed = false;
+    }
+
+    private void index() {
+        if (indexed) {
+            return;
+        }
+        indexed = true;
+        children = new LongIntHashMap(size);
+        for (int i = 1; i < size; i++) {
+            children.put(((long) parent[i] << 32) | name[i], i);
+        }
+        for (int i = 0; i < nameCount; i++) {
+            nameIds.put(names[i], i);
+        }
+    }
+
+    /**
+     * Adds the nodes of {@code shape} with self values {@code self} (indexed by shape node), those
+     * with a non-zero total. Into an empty tree this copies {@code shape}'s arrays, zero nodes
+     * included ({@link #toProto} leaves them out), and defers building the lookup index until
+     * something else is added: a query of one block never builds it.
+     */
+    public void add(CallTree shape, long[] self) {
+        if (size == 1 && this.self[0] == 0 && nameCount == 1) {
+            size = shape.size;
+            parent = Arrays.copyOf(shape.parent, Math.max(size, 16));
+            name = Arrays.copyOf(shape.name, parent.length);
+            this.self = Arrays.copyOf(self, parent.length);
+            lastChild = new int[parent.length];
+            names = Arrays.copyOf(shape.names, Math.max(shape.nameCount, 16));
+            nameCount = shape.nameCount;
+            nameIds.clear();
+            children = new LongIntHashMap(1);
+            indexed = false;
+            return;
+        }
+        long[] totals = Arrays.copyOf(self, shape.size);
+        for (int i = shape.size - 1; i > 0; i--) {
+            totals[shape.parent[i]] += totals[i];
+        }
+        int[] map = new int[shape.size];
+        int[] nameMap = new int[shape.nameCount];
+        Arrays.fill(nameMap, -1);
+        this.self[0] += self[0];
+        for (int i = 1; i < shape.size; i++) {
+            if (totals[i] == 0) {
+                continue;
+            }
+            int nm = shape.name[i];
+            if (nameMap[nm] < 0) {
+                nameMap[nm] = internName(shape.names[nm]);
+            }
+            int n = child(map[shape.parent[i]], nameMap[nm]);
+            map[i] = n;
+            this.self[n] += self[i];
+        }
+    }
+
+    private void resize(int capacity) {
+        parent = Arrays.copyOf(parent, capacity);
+        name = Arrays.copyOf(name, capacity);
+        self = Arrays.copyOf(self, capacity);
+        lastChild = Arrays.copyOf(lastChild, capacity);
     }
 
     public void addSelf(int node, long value) {
@@ -158,7 +257,7 @@ public final class CallTree {
     }
 
     public static CallTree fromProto(Tree t) {
-        CallTree tree = new CallTree();
+        CallTree tree = new CallTree(t.getParentCount());
         tree.merge(t);
         return tree;
     }

@@ -105,7 +105,7 @@ public final class BlockBench {
         late = null;
         String mergedId = Ulid.generate();
         clock = new Clock();
-        BlockMeta merged = BlockMerger.merge(List.of(a, b), work.resolve("merged"), mergedId, BlockWriterConfig.DEFAULTS);
+        BlockMeta merged = BlockMerger.merge(List.of(a, b), work.resolve("merged"), mergedId, BlockWriterConfig.DEFAULTS, false);
         clock.stop();
         System.out.printf("merge of two halves: %.1f s wall, %.1f s CPU, %,.0f samples per CPU second; merged block %,d bytes = %.3f bytes/sample%n",
                 clock.wall, clock.cpu, merged.stats().numSamples() / clock.cpu, fileBytes(merged),

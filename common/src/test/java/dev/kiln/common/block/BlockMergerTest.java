@@ -65,7 +65,7 @@ class BlockMergerTest {
     private ParquetBlock merge(List<ParquetBlock> inputs) throws Exception {
         String id = Ulid.generate();
         Path dir = tmp.resolve("merged-" + id);
-        BlockMerger.merge(inputs, dir, id, BlockWriterConfig.DEFAULTS);
+        BlockMerger.merge(inputs, dir, id, BlockWriterConfig.DEFAULTS, true);
         BlockUploader.upload(store, dir);
         return ParquetBlock.open(store, "t", id);
     }

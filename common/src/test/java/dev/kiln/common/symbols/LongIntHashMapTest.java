@@ -49,4 +49,29 @@ class LongIntHashMapTest {
         assertEquals(3, map.get(42));
         assertEquals(1, map.size());
     }
+
+    @Test
+    void putIfAbsentKeepsTheFirstValue() {
+        LongIntHashMap map = new LongIntHashMap(2);
+        assertEquals(LongIntHashMap.ABSENT, map.putIfAbsent(5L << 32 | 3, 1));
+        assertEquals(1, map.putIfAbsent(5L << 32 | 3, 2));
+        assertEquals(LongIntHashMap.ABSENT, map.putIfAbsent(Long.MIN_VALUE, 4));
+        assertEquals(4, map.putIfAbsent(Long.MIN_VALUE, 5));
+        assertEquals(2, map.size());
+        assertEquals(1, map.get(5L << 32 | 3));
+    }
+
+    /** Keys that differ only in their high bits (tree nodes past 65,536 under the same name) stay distinct and findable. */
+    @Test
+    void keysDifferingOnlyInTheirHighBits() {
+        LongIntHashMap map = new LongIntHashMap(1);
+        map.ensureCapacity(4096);
+        for (int node = 0; node < 4096; node++) {
+            map.put((long) (node << 16) << 16 | 7, node);
+        }
+        for (int node = 0; node < 4096; node++) {
+            assertEquals(node, map.get((long) (node << 16) << 16 | 7));
+        }
+        assertEquals(4096, map.size());
+    }
 }
