@@ -111,6 +111,8 @@ public final class KilnBench {
                 "-limits.ingestion-rate-mb=0", "-limits.reject-older-than=0s", "-limits.reject-newer-than=0s",
                 "-pyroscopedb.flush-check-period=" + (o.spanHours() + 24) + "h",
                 "-querier.query-store-after=" + (o.spanHours() + 2) + "h",
+                // ... and no part of the span is old enough for the results cache: queries are measured, not cache hits
+                "-frontend.results-cache.min-age=" + (o.spanHours() + 3) + "h",
                 // the bench measures the ingester's own blocks: the compactor stays out of the way
                 "-compactor.compaction-interval=" + (o.spanHours() + 24) + "h"));
         common.addAll(o.kilnFlags());
