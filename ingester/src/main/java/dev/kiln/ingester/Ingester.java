@@ -2,6 +2,7 @@ package dev.kiln.ingester;
 
 import com.google.common.util.concurrent.AbstractIdleService;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.KilnException;
 import dev.kiln.common.limits.Limits;
@@ -72,12 +73,13 @@ public final class Ingester extends AbstractIdleService {
     /** A flush check is queued on the flush loop because a push went over a memory limit. */
     private final AtomicBoolean flushRequested = new AtomicBoolean();
 
-    public Ingester(IngesterConfig config, TenantLimits limits, ObjectStore store, MeterRegistry registry, Executor queryExecutor) {
+    public Ingester(IngesterConfig config, TenantLimits limits, ObjectStore store, MeterRegistry registry, Executor queryExecutor,
+            QueryMemoryBudget queryMemory) {
         this.config = config;
         this.limits = limits;
         this.registry = registry;
         this.head = new Head(config.maxBlockDuration().toMillis());
-        this.queries = new BlockQueryService(this::blocks, queryExecutor);
+        this.queries = new BlockQueryService(this::blocks, queryExecutor, queryMemory);
         this.localBlocks = new LocalBlocks(config.localBlocksDir());
         this.flusher = new Flusher(config.flush(), head, localBlocks, store, new Flusher.Hooks() {
             @Override

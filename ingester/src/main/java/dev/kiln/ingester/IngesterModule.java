@@ -44,7 +44,7 @@ public final class IngesterModule implements KilnModule {
     @Override
     public void init(ProcessContext process) {
         Ingester ingester = new Ingester(IngesterConfig.from(process.config()), process.limits(), process.objectStore(),
-                process.registry(), process.queryExecutor());
+                process.registry(), process.queryExecutor(), process.queryMemory());
         ingester.register(process.server());
         // Pyroscope's operational endpoint: flush every head block to a block and upload it now
         // (before a planned shutdown, or to make recent data visible to store-gateways).

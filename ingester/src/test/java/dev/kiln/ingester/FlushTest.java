@@ -31,7 +31,8 @@ class FlushTest {
 
     Ingester start(IngesterConfig config) {
         store = new FilesystemObjectStore(dir.resolve("bucket"));
-        ingester = new Ingester(config, t -> Limits.DEFAULTS.withoutTimeWindow(), store, new SimpleMeterRegistry(), Runnable::run);
+        ingester = new Ingester(config, t -> Limits.DEFAULTS.withoutTimeWindow(), store, new SimpleMeterRegistry(), Runnable::run,
+                dev.kiln.common.memory.QueryMemoryBudget.unlimited());
         ingester.startAsync().awaitRunning();
         return ingester;
     }

@@ -118,7 +118,8 @@ class WalIngesterTest {
     @Test
     void pushesBeforeStartAreRefused() {
         Ingester ingester = new Ingester(IngesterConfig.of(data, Duration.ofHours(1), WalConfig.DEFAULTS).withFlushOnShutdown(false), t -> Limits.DEFAULTS.withoutTimeWindow(),
-                new dev.kiln.common.objstore.FilesystemObjectStore(data.resolve("storage")), new SimpleMeterRegistry(), Runnable::run);
+                new dev.kiln.common.objstore.FilesystemObjectStore(data.resolve("storage")), new SimpleMeterRegistry(), Runnable::run,
+                dev.kiln.common.memory.QueryMemoryBudget.unlimited());
         KilnException e = assertThrows(KilnException.class,
                 () -> ingester.push("t", push(series("api", 1, 0, 1))));
         assertEquals("ingester is not running", e.getMessage());

@@ -28,7 +28,8 @@ final class WalTestIngesters {
     /** Stopping it does not flush the head, so a restart must replay the write-ahead log, as after a crash. */
     static Ingester start(Path dataPath, WalConfig wal) {
         Ingester ingester = new Ingester(IngesterConfig.of(dataPath, Duration.ofHours(1), wal).withFlushOnShutdown(false), TenantLimits.fixed(Limits.DEFAULTS.withoutTimeWindow()),
-                new dev.kiln.common.objstore.FilesystemObjectStore(dataPath.resolve("storage")), new SimpleMeterRegistry(), Runnable::run);
+                new dev.kiln.common.objstore.FilesystemObjectStore(dataPath.resolve("storage")), new SimpleMeterRegistry(), Runnable::run,
+                dev.kiln.common.memory.QueryMemoryBudget.unlimited());
         ingester.startAsync().awaitRunning();
         return ingester;
     }

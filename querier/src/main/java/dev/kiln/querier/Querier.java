@@ -2,6 +2,7 @@ package dev.kiln.querier;
 
 import com.google.common.util.concurrent.AbstractIdleService;
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.model.ProfileTypeId;
 import dev.kiln.common.model.Labels;
 import dev.kiln.common.query.PprofAccumulator;
@@ -33,6 +34,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +53,12 @@ public final class Querier extends AbstractIdleService {
     private static final Logger log = LoggerFactory.getLogger(Querier.class);
 
     private final QuerySources sources;
+    private final QueryMemoryBudget memory;
 
-    public Querier(QuerySources sources) {
+    /** @param memory what the merged results of this process's queries may hold at once */
+    public Querier(QuerySources sources, QueryMemoryBudget memory) {
         this.sources = sources;
+        this.memory = memory;
     }
 
     public void register(KilnServer server) {
@@ -90,32 +95,32 @@ public final class Querier extends AbstractIdleService {
     }
 
     /**
-     * The partial answers of a selection, each profile counted once. {@code call} sends one
-     * (scoped) selection to a source.
+     * The partial answers of a selection, each profile counted once, handed to {@code onPart} one
+     * at a time as they are taken (so a merge holds its result and one answer, not every answer).
+     * {@code call} sends one (scoped) selection to a source.
      */
-    private <T> List<T> select(Selection request, BiFunction<QueryServiceGrpc.QueryServiceFutureStub, Selection, ListenableFuture<T>> call) {
+    private <T> void select(Selection request, BiFunction<QueryServiceGrpc.QueryServiceFutureStub, Selection, ListenableFuture<T>> call,
+            Consumer<T> onPart) {
         QuerySources.Plan plan = sources.planFor(TimeRange.fromProto(request.getRange()));
         SourceCalls calls = new SourceCalls(plan);
         List<QuerySources.Source> srcs = plan.sources();
         if (!plan.deduplicate()) {
-            Map<Integer, T> parts = calls.call(calls.live(), (stub, i) -> call.apply(stub, scoped(request, srcs.get(i))));
+            calls.call(calls.live(), (stub, i) -> call.apply(stub, scoped(request, srcs.get(i))), (i, part) -> onPart.accept(part));
             calls.checkTolerance();
-            return new ArrayList<>(parts.values());
+            return;
         }
         Map<Integer, ProfileKeys> reported = calls.call(calls.live(),
                 (stub, i) -> stub.selectProfileKeys(scoped(request, srcs.get(i))));
         calls.checkTolerance();
         KeyAssignment assignment = new KeyAssignment(srcs.size(), reported);
-        List<T> parts = new ArrayList<>();
         // Include sets travel as packed columns, about 24 bytes a key: a source assigned a million
         // profiles gets a 24 MB request (sources accept server.grpc_server_max_recv_msg_size, 100 MiB).
         Map<Integer, ProfileKeys> work = assignment.work();
         while (!work.isEmpty()) {
             Map<Integer, ProfileKeys> keysOf = work;
-            Map<Integer, T> answers = calls.call(new ArrayList<>(keysOf.keySet()), (stub, i) -> call.apply(stub,
-                    scoped(request, srcs.get(i)).toBuilder().setIncludeKeys(keysOf.get(i)).build()));
-            parts.addAll(answers.values());
-            List<Integer> failed = keysOf.keySet().stream().filter(i -> !answers.containsKey(i)).toList();
+            Set<Integer> answered = calls.call(new ArrayList<>(keysOf.keySet()), (stub, i) -> call.apply(stub,
+                    scoped(request, srcs.get(i)).toBuilder().setIncludeKeys(keysOf.get(i)).build()), (i, part) -> onPart.accept(part));
+            List<Integer> failed = keysOf.keySet().stream().filter(i -> !answered.contains(i)).toList();
             int lostBefore = assignment.unassigned();
             work = assignment.reassign(failed, i -> !calls.isDown(i));
             int lost = assignment.unassigned() - lostBefore;
@@ -125,7 +130,6 @@ public final class Querier extends AbstractIdleService {
                 log.atWarn().addKeyValue("profiles", lost).log("left out profiles that only failed sources hold");
             }
         }
-        return parts;
     }
 
     private final class Service extends QueryServiceGrpc.QueryServiceImplBase {
@@ -174,23 +178,19 @@ public final class Querier extends AbstractIdleService {
         @Override
         public void selectTree(Selection request, StreamObserver<Tree> obs) {
             Unary.run(obs, () -> {
-                List<Tree> parts = select(request, QueryServiceGrpc.QueryServiceFutureStub::selectTree);
-                if (parts.size() == 1) {
-                    // one source (older data lives on store-gateways only): its tree is the answer, no need to rebuild it
-                    return parts.get(0);
+                try (QueryMemoryBudget.Reservation held = memory.open()) {
+                    TreeParts parts = new TreeParts(held);
+                    select(request, QueryServiceGrpc.QueryServiceFutureStub::selectTree, parts);
+                    return parts.result();
                 }
-                CallTree merged = new CallTree(parts.stream().mapToInt(Tree::getParentCount).max().orElse(0));
-                for (Tree t : parts) {
-                    merged.merge(t);
-                }
-                return merged.toProto();
             });
         }
 
         @Override
         public void selectPprof(Selection request, StreamObserver<Profile> obs) {
             Unary.run(obs, () -> {
-                List<Profile> parts = select(request, QueryServiceGrpc.QueryServiceFutureStub::selectPprof);
+                List<Profile> parts = new ArrayList<>();
+                select(request, QueryServiceGrpc.QueryServiceFutureStub::selectPprof, parts::add);
                 if (parts.size() == 1) {
                     return parts.get(0);
                 }
@@ -208,25 +208,29 @@ public final class Querier extends AbstractIdleService {
                 TimeRange range = TimeRange.fromProto(request.getSelection().getRange());
                 long start = request.hasGridStartMs() ? request.getGridStartMs()
                         : range.startMs() == Long.MIN_VALUE ? 0 : range.startMs();
-                SeriesAccumulator acc = new SeriesAccumulator(start, request.getStepMs(), request.getGroupByList());
-                // Sources get clipped ranges (recent part, older part); they bucket on this query's grid.
-                for (SeriesResult r : select(request.getSelection(), (stub, selection) -> stub.selectSeries(
-                        request.toBuilder().setSelection(selection).setGridStartMs(start).build()))) {
-                    acc.merge(r);
+                try (QueryMemoryBudget.Reservation held = memory.open()) {
+                    SeriesAccumulator acc = new SeriesAccumulator(start, request.getStepMs(), request.getGroupByList());
+                    acc.track(held);
+                    // Sources get clipped ranges (recent part, older part); they bucket on this query's grid.
+                    select(request.getSelection(), (stub, selection) -> stub.selectSeries(
+                            request.toBuilder().setSelection(selection).setGridStartMs(start).build()), acc::merge);
+                    return acc.toProto();
                 }
-                return acc.toProto();
             });
         }
 
         @Override
         public void selectProfileKeys(Selection request, StreamObserver<ProfileKeys> obs) {
             Unary.run(obs, () -> {
-                ProfileKeySet all = new ProfileKeySet();
-                for (ProfileKeys keys : fanOut(TimeRange.fromProto(request.getRange()),
-                        (stub, source) -> stub.selectProfileKeys(scoped(request, source)))) {
-                    all.addAll(ProfileKeySet.fromProto(keys));
+                try (QueryMemoryBudget.Reservation held = memory.open()) {
+                    ProfileKeySet all = new ProfileKeySet();
+                    all.track(held);
+                    for (ProfileKeys keys : fanOut(TimeRange.fromProto(request.getRange()),
+                            (stub, source) -> stub.selectProfileKeys(scoped(request, source)))) {
+                        all.addAll(ProfileKeySet.fromProto(keys));
+                    }
+                    return all.toProto();
                 }
-                return all.toProto();
             });
         }
 

@@ -31,7 +31,8 @@ public final class QuerierModule implements KilnModule {
         BlockCatalog catalog = new BlockCatalog(process.objectStore(), process.config().getDuration(BLOCK_SYNC_INTERVAL.path()),
                 System::nanoTime);
         Querier querier = new Querier(new RingQuerySources(process.ring(RingKeys.INGESTER), process.ring(RingKeys.STORE_GATEWAY),
-                process.peers(), catalog, process.config().getDuration(QuerySplit.QUERY_STORE_AFTER.path()), InstantSource.system()));
+                process.peers(), catalog, process.config().getDuration(QuerySplit.QUERY_STORE_AFTER.path()), InstantSource.system()),
+                process.queryMemory());
         querier.register(process.server());
         process.addService(querier);
     }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +85,17 @@ final class SourceCalls {
      */
     <T> Map<Integer, T> call(List<Integer> sources, Call<T> call) {
         Map<Integer, T> answers = new LinkedHashMap<>();
+        call(sources, call, answers::put);
+        return answers;
+    }
+
+    /**
+     * Like {@link #call(List, Call)}, handing each answer to {@code onAnswer} (source index, answer)
+     * as it is taken instead of keeping them all; returns the sources that answered. When
+     * {@code onAnswer} throws, the calls still in flight are cancelled.
+     */
+    <T> Set<Integer> call(List<Integer> sources, Call<T> call, BiConsumer<Integer, T> onAnswer) {
+        Set<Integer> answered = new java.util.HashSet<>();
         List<Integer> pending = sources.stream().filter(i -> !isDown(i)).toList();
         while (!pending.isEmpty()) {
             Map<Integer, ListenableFuture<T>> inFlight = new LinkedHashMap<>();
@@ -93,8 +105,9 @@ final class SourceCalls {
             List<Integer> retry = new ArrayList<>();
             for (var e : inFlight.entrySet()) {
                 int i = e.getKey();
+                T answer;
                 try {
-                    answers.put(i, e.getValue().get());
+                    answer = e.getValue().get();
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     cancel(inFlight);
@@ -108,11 +121,19 @@ final class SourceCalls {
                     if (failed(i, cause)) {
                         retry.add(i);
                     }
+                    continue;
+                }
+                answered.add(i);
+                try {
+                    onAnswer.accept(i, answer);
+                } catch (RuntimeException | Error consumerFailed) {
+                    cancel(inFlight);
+                    throw consumerFailed;
                 }
             }
             pending = retry;
         }
-        return answers;
+        return answered;
     }
 
     private QueryServiceGrpc.QueryServiceFutureStub stub(int source) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.block.BlockWriterConfig;
 import dev.kiln.common.block.ParquetBlock;
 import dev.kiln.common.block.TestData;
@@ -157,7 +158,7 @@ class QuerierIT {
 
         server = new KilnServer(new ServerConfig("127.0.0.1", 0, "127.0.0.1", 0, 1 << 20, 1 << 20, Duration.ofSeconds(30), true),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        new Querier(range -> plan).register(server);
+        new Querier(range -> plan, QueryMemoryBudget.unlimited()).register(server);
         server.start();
         querier = InProcessQueryService.asTenant(QueryServiceGrpc.newBlockingStub(server.inProcessChannel()), TENANT);
     }

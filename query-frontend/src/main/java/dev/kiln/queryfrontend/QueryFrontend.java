@@ -4,6 +4,7 @@ import com.google.common.util.concurrent.AbstractIdleService;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.limits.TenantLimits;
 import dev.kiln.common.model.Labels;
@@ -63,14 +64,18 @@ public final class QueryFrontend extends AbstractIdleService {
     private final Executor executor;
     private final QueryScheduler scheduler;
     private final ResultsCache cache;
+    private final QueryMemoryBudget memory;
 
     /**
      * @param queriers channels to the queriers (the in-process one, or one per address of
      *     {@code frontend.querier_addresses}); sub-queries are spread over them
      * @param executor runs request handlers and sub-queries, which block on the queriers: it must
      *     not be the executor the queriers' own work runs on, or they can starve each other
+     * @param memory   what the merged results of this process's queries may hold at once
      */
-    public QueryFrontend(QueryFrontendConfig config, List<Channel> queriers, TenantLimits limits, MeterRegistry registry, Executor executor) {
+    public QueryFrontend(QueryFrontendConfig config, List<Channel> queriers, TenantLimits limits, MeterRegistry registry, Executor executor,
+            QueryMemoryBudget memory) {
+        this.memory = memory;
         this.limits = limits;
         this.registry = registry;
         this.executor = executor;
@@ -203,14 +208,17 @@ public final class QueryFrontend extends AbstractIdleService {
      */
     CallTree tree(Selection selection) {
         // parts are merged as they come, straight from their protos (a month is 30 parts of a full
-        // tree each), into a tree sized like the first
+        // tree each), into a tree sized like the first and counted against the memory budget
         CallTree[] merged = {null};
-        query(SELECT_TREE, splitSelection(selection, 1), s -> s.getRange().getEnd(), part -> {
-            if (merged[0] == null) {
-                merged[0] = new CallTree(part.getParentCount());
-            }
-            merged[0].merge(part);
-        });
+        try (QueryMemoryBudget.Reservation held = memory.open()) {
+            query(SELECT_TREE, splitSelection(selection, 1), s -> s.getRange().getEnd(), part -> {
+                if (merged[0] == null) {
+                    merged[0] = new CallTree(part.getParentCount());
+                    merged[0].track(held);
+                }
+                merged[0].merge(part);
+            });
+        }
         return merged[0] == null ? new CallTree() : merged[0];
     }
 
@@ -227,8 +235,11 @@ public final class QueryFrontend extends AbstractIdleService {
         List<SeriesSelection> parts = splitSelection(selection, stepMs).stream()
                 .map(s -> SeriesSelection.newBuilder().setSelection(s).addAllGroupBy(groupBy).setStepMs(stepMs).build())
                 .toList();
-        query(SELECT_SERIES, parts, s -> s.getSelection().getRange().getEnd(), merged::merge);
-        return merged.toProto();
+        try (QueryMemoryBudget.Reservation held = memory.open()) {
+            merged.track(held);
+            query(SELECT_SERIES, parts, s -> s.getSelection().getRange().getEnd(), merged::merge);
+            return merged.toProto();
+        }
     }
 
     List<String> labelNames(LabelsRequest request) {

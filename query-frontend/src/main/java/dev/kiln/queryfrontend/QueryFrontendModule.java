@@ -31,7 +31,8 @@ public final class QueryFrontendModule implements KilnModule {
         List<Channel> queriers = config.querierAddresses().isEmpty()
                 ? List.of(process.server().inProcessChannel())
                 : config.querierAddresses().stream().map(process.peers()::channel).toList();
-        QueryFrontend frontend = new QueryFrontend(config, queriers, process.limits(), process.registry(), executor);
+        QueryFrontend frontend = new QueryFrontend(config, queriers, process.limits(), process.registry(), executor,
+                process.queryMemory());
         frontend.register(process.server());
         process.addService(frontend);
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.ErrorCode;
 import dev.kiln.common.KilnException;
 import dev.kiln.common.server.PeerChannels;
@@ -111,7 +112,8 @@ class QueryFrontendIT {
 
     private QueryFrontend frontend(List<Channel> queriers, int parallelism, int maxOutstanding, String splitInterval) {
         QueryFrontendConfig config = new QueryFrontendConfig(maxOutstanding, parallelism, List.of(), Duration.ofHours(6), 1 << 20);
-        return new QueryFrontend(config, queriers, FrontendLimits.of(0, splitInterval), registry, executor);
+        return new QueryFrontend(config, queriers, FrontendLimits.of(0, splitInterval), registry, executor,
+                QueryMemoryBudget.unlimited());
     }
 
     private static Selection selection(long start, long end) {

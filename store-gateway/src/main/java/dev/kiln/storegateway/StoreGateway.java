@@ -1,6 +1,7 @@
 package dev.kiln.storegateway;
 
 import com.google.common.util.concurrent.AbstractScheduledService;
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.block.BlockMeta;
 import dev.kiln.common.block.BlockUploader;
 import dev.kiln.common.block.BucketIndex;
@@ -46,10 +47,11 @@ public final class StoreGateway extends AbstractScheduledService {
     private final Counter syncFailures;
     private volatile Predicate<String> owns = blockId -> true;
 
-    public StoreGateway(StoreGatewayConfig config, ObjectStore store, MeterRegistry registry, Executor queryExecutor) {
+    public StoreGateway(StoreGatewayConfig config, ObjectStore store, MeterRegistry registry, Executor queryExecutor,
+            QueryMemoryBudget queryMemory) {
         this.config = config;
         this.store = store;
-        this.queries = new BlockQueryService(this::blocks, queryExecutor);
+        this.queries = new BlockQueryService(this::blocks, queryExecutor, queryMemory);
         this.syncFailures = Counter.builder("pyroscope.store.gateway.sync.failures").description("Failed bucket index syncs.")
                 .register(registry);
         Gauge.builder("pyroscope.store.gateway.blocks", metas, m -> m.values().stream().mapToInt(List::size).sum())

@@ -32,7 +32,7 @@ public final class StoreGatewayModule implements KilnModule {
     @Override
     public void init(ProcessContext process) {
         StoreGateway gateway = new StoreGateway(StoreGatewayConfig.from(process.config()), process.objectStore(),
-                process.registry(), process.queryExecutor());
+                process.registry(), process.queryExecutor(), process.queryMemory());
         gateway.register(process.server());
         Ring ring = process.ring(RingKeys.STORE_GATEWAY);
         RingMember member = RingMember.of(process, RingKeys.STORE_GATEWAY, () -> {});

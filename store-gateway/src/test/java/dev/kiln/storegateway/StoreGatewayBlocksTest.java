@@ -42,7 +42,7 @@ class StoreGatewayBlocksTest {
         String early = block(store, 1000).meta().id();
         String late = block(store, 5000).meta().id();
         StoreGateway gateway = new StoreGateway(new StoreGatewayConfig(Duration.ofMinutes(1), 10, true), store, new SimpleMeterRegistry(),
-                Runnable::run);
+                Runnable::run, dev.kiln.common.memory.QueryMemoryBudget.unlimited());
         gateway.sync();
 
         assertEquals(Set.of(early, late), ids(gateway.blocks("t", TimeRange.ALL, Set.of())));

@@ -9,6 +9,7 @@ import dev.kiln.common.config.Config;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.config.ConfigType;
 import dev.kiln.common.limits.Limits;
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.limits.RuntimeOverrides;
 import dev.kiln.common.objstore.StorageConfig;
 import dev.kiln.common.query.QuerySplit;
@@ -106,6 +107,7 @@ public final class KilnProcess implements AutoCloseable {
         keys.add(QuerySplit.QUERY_STORE_AFTER);
         keys.addAll(Limits.keys());
         keys.addAll(RuntimeOverrides.KEYS);
+        keys.addAll(QueryMemoryBudget.KEYS);
         for (KilnModule m : modules) {
             keys.addAll(m.keys());
         }

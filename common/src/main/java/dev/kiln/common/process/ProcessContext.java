@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import dev.kiln.common.config.Config;
 import dev.kiln.common.limits.Limits;
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.limits.RuntimeOverrides;
 import dev.kiln.common.objstore.ObjectStore;
 import dev.kiln.common.objstore.ObjectStores;
@@ -48,6 +49,7 @@ public final class ProcessContext implements AutoCloseable {
     private final PeerChannels peers;
     private final ExecutorService ingestExecutor;
     private final ExecutorService queryExecutor;
+    private final QueryMemoryBudget queryMemory;
     private final List<Service> services = new ArrayList<>();
     private final List<Runnable> afterStart = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -68,6 +70,7 @@ public final class ProcessContext implements AutoCloseable {
         int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.ingestExecutor = Executors.newFixedThreadPool(workers, daemonThreads("kiln-ingest"));
         this.queryExecutor = Executors.newFixedThreadPool(workers, daemonThreads("kiln-query"));
+        this.queryMemory = QueryMemoryBudget.from(config, registry);
     }
 
     public Config config() {
@@ -109,6 +112,11 @@ public final class ProcessContext implements AutoCloseable {
     /** Bounded pool for block scans. */
     public ExecutorService queryExecutor() {
         return queryExecutor;
+    }
+
+    /** What the merged results of all queries of this process may hold at once ({@code query.memory_budget_bytes}). */
+    public QueryMemoryBudget queryMemory() {
+        return queryMemory;
     }
 
     /** The object store of {@code storage.*}, opened on first use and closed with the process. */

@@ -1,5 +1,6 @@
 package dev.kiln.common.query;
 
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.model.LabelNames;
 import dev.kiln.common.model.Labels;
 import dev.kiln.common.model.ProfileTypeId;
@@ -62,10 +63,13 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
 
     private final BlockProvider provider;
     private final Executor executor;
+    private final QueryMemoryBudget memory;
 
-    public BlockQueryService(BlockProvider provider, Executor executor) {
+    /** @param memory what the merged results of this process's queries may hold at once */
+    public BlockQueryService(BlockProvider provider, Executor executor, QueryMemoryBudget memory) {
         this.provider = provider;
         this.executor = executor;
+        this.memory = memory;
     }
 
     /** This service published as {@code serviceName}, e.g. {@link #INGESTER_SERVICE}. */
@@ -180,19 +184,22 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
         return result;
     }
 
-    @Override
-    public void selectTree(Selection request, StreamObserver<Tree> obs) {
-        Unary.run(obs, () -> mergeTree(SelectionSpec.fromProto(request), request.getBlockIdsList()).toProto());
-    }
-
     /**
      * The merged call tree of a selection ({@code blockIds}: only those blocks, or all when empty):
-     * blocks aggregate in parallel and resolve into one tree (see {@link QueryableBlock#mergeTree}).
+     * blocks aggregate in parallel and resolve into one tree (see {@link QueryableBlock#mergeTree}),
+     * which counts against the memory budget until it is encoded.
      */
-    public CallTree mergeTree(SelectionSpec spec, List<String> blockIds) {
-        CallTree result = new CallTree();
-        forEach(blocks(spec.range(), blockIds), b -> b.mergeTree(spec, result));
-        return result;
+    @Override
+    public void selectTree(Selection request, StreamObserver<Tree> obs) {
+        Unary.run(obs, () -> {
+            SelectionSpec spec = SelectionSpec.fromProto(request);
+            try (QueryMemoryBudget.Reservation held = memory.open()) {
+                CallTree result = new CallTree();
+                result.track(held);
+                forEach(blocks(spec.range(), request.getBlockIdsList()), b -> b.mergeTree(spec, result));
+                return result.toProto();
+            }
+        });
     }
 
     @Override
@@ -214,9 +221,12 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
             }
             long start = request.hasGridStartMs() ? request.getGridStartMs()
                     : spec.range().startMs() == Long.MIN_VALUE ? 0 : spec.range().startMs();
-            SeriesAccumulator acc = new SeriesAccumulator(start, request.getStepMs(), request.getGroupByList());
-            forEach(blocks(spec.range(), request.getSelection().getBlockIdsList()), b -> b.mergeSeries(spec, acc));
-            return acc.toProto();
+            try (QueryMemoryBudget.Reservation held = memory.open()) {
+                SeriesAccumulator acc = new SeriesAccumulator(start, request.getStepMs(), request.getGroupByList());
+                acc.track(held);
+                forEach(blocks(spec.range(), request.getSelection().getBlockIdsList()), b -> b.mergeSeries(spec, acc));
+                return acc.toProto();
+            }
         });
     }
 
@@ -225,9 +235,17 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
     public void selectProfileKeys(Selection request, StreamObserver<ProfileKeys> obs) {
         Unary.run(obs, () -> {
             SelectionSpec spec = SelectionSpec.fromProto(request);
-            return mergeParts(blocks(spec.range(), request.getBlockIdsList()), new ProfileKeySet(), ProfileKeySet::new,
-                    (b, part) -> b.profileKeys(spec, part), ProfileKeySet::addAll).toProto();
+            try (QueryMemoryBudget.Reservation held = memory.open()) {
+                return mergeParts(blocks(spec.range(), request.getBlockIdsList()), trackedKeySet(held), () -> trackedKeySet(held),
+                        (b, part) -> b.profileKeys(spec, part), ProfileKeySet::addAll).toProto();
+            }
         });
+    }
+
+    private static ProfileKeySet trackedKeySet(QueryMemoryBudget.Reservation held) {
+        ProfileKeySet keys = new ProfileKeySet();
+        keys.track(held);
+        return keys;
     }
 
     @Override

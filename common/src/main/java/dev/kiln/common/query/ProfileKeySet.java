@@ -1,6 +1,7 @@
 package dev.kiln.common.query;
 
 import dev.kiln.common.InvalidInputException;
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.model.Fnv1a;
 import dev.kiln.proto.query.v1.ProfileKeys;
 import java.util.Arrays;
@@ -20,6 +21,8 @@ public final class ProfileKeySet {
     private int size;
     /** Per slot, the position of its key + 1; 0 = empty. Power-of-two length, at most half full. */
     private int[] table = new int[32];
+    private QueryMemoryBudget.Reservation memory;
+    private long accountedBytes;
 
     /** The hash a profile id contributes to its key. */
     public static long idHash(String profileId) {
@@ -49,6 +52,24 @@ public final class ProfileKeySet {
             set.add(keys.getSeriesFingerprint(i), keys.getTimeNanos(i), keys.getIdHash(i));
         }
         return set;
+    }
+
+    /** Counts this set's memory against a query's reservation from now on (growth past the budget throws). */
+    public void track(QueryMemoryBudget.Reservation reservation) {
+        memory = reservation;
+        accountedBytes = 0;
+        account();
+    }
+
+    private void account() {
+        if (memory == null) {
+            return;
+        }
+        long now = series.length * 24L + table.length * 4L;
+        if (now > accountedBytes) {
+            memory.grow(now - accountedBytes);
+            accountedBytes = now;
+        }
     }
 
     public int size() {
@@ -83,6 +104,7 @@ public final class ProfileKeySet {
             series = Arrays.copyOf(series, size * 2);
             times = Arrays.copyOf(times, size * 2);
             ids = Arrays.copyOf(ids, size * 2);
+            account();
         }
         int p = size++;
         series[p] = seriesFingerprint;
@@ -123,6 +145,7 @@ public final class ProfileKeySet {
             insert(next, p);
         }
         table = next;
+        account();
     }
 
     private void insert(int[] into, int position) {

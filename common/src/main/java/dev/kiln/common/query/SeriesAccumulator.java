@@ -1,5 +1,6 @@
 package dev.kiln.common.query;
 
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.model.Labels;
 import dev.kiln.proto.query.v1.RawSeries;
 import dev.kiln.proto.query.v1.SeriesResult;
@@ -20,6 +21,7 @@ public final class SeriesAccumulator {
     private final long stepMs;
     private final List<String> groupBy;
     private final Map<Labels, TreeMap<Long, double[]>> groups = new HashMap<>();
+    private QueryMemoryBudget.Reservation memory;
 
     public SeriesAccumulator(long startMs, long stepMs, List<String> groupBy) {
         if (stepMs <= 0) {
@@ -48,10 +50,39 @@ public final class SeriesAccumulator {
         return stepMs % windowMs == 0 && Math.floorMod(startMs, windowMs) == 0;
     }
 
+    /** Counts these series' memory against a query's reservation from now on (a point or group past the budget throws). */
+    public synchronized void track(QueryMemoryBudget.Reservation reservation) {
+        memory = reservation;
+        for (TreeMap<Long, double[]> points : groups.values()) {
+            memory.grow(BYTES_PER_GROUP + points.size() * BYTES_PER_POINT);
+        }
+    }
+
+    /** A group's map and labels; a point's tree entry, boxed timestamp and sum/count pair. */
+    private static final long BYTES_PER_GROUP = 256;
+    private static final long BYTES_PER_POINT = 96;
+
     public synchronized void add(Labels group, long bucket, double sum, long count) {
-        double[] v = groups.computeIfAbsent(group, g -> new TreeMap<>()).computeIfAbsent(bucket, b -> new double[2]);
+        TreeMap<Long, double[]> points = groups.get(group);
+        if (points == null) {
+            grow(BYTES_PER_GROUP);
+            points = new TreeMap<>();
+            groups.put(group, points);
+        }
+        double[] v = points.get(bucket);
+        if (v == null) {
+            grow(BYTES_PER_POINT);
+            v = new double[2];
+            points.put(bucket, v);
+        }
         v[0] += sum;
         v[1] += count;
+    }
+
+    private void grow(long bytes) {
+        if (memory != null) {
+            memory.grow(bytes);
+        }
     }
 
     public synchronized void merge(SeriesResult result) {

@@ -1,5 +1,6 @@
 package dev.kiln.common.tree;
 
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.symbols.LongIntHashMap;
 import dev.kiln.proto.query.v1.Tree;
 import java.util.Arrays;
@@ -29,6 +30,9 @@ public final class CallTree {
     /** (parent, name) to child. Rebuilt on first use after {@link #dropIndex} or {@link #add(CallTree, long[])} copied a tree. */
     private LongIntHashMap children;
     private boolean indexed = true;
+    /** The query's memory this tree counts against, or null; and how much of it the tree has accounted. */
+    private QueryMemoryBudget.Reservation memory;
+    private long accountedBytes;
 
     public CallTree() {
         this(1024);
@@ -82,6 +86,7 @@ public final class CallTree {
         }
         if (nameCount == names.length) {
             names = Arrays.copyOf(names, nameCount * 2);
+            account();
         }
         names[nameCount] = n;
         nameIds.put(n, nameCount);
@@ -115,6 +120,35 @@ public final class CallTree {
         }
         index();
         children.ensureCapacity(nodes);
+    }
+
+    /**
+     * Counts this tree's memory against a query's reservation from now on, growing it as the tree
+     * grows; a growth past the budget throws {@code RESOURCE_EXHAUSTED}.
+     */
+    public void track(QueryMemoryBudget.Reservation reservation) {
+        memory = reservation;
+        accountedBytes = 0;
+        account();
+    }
+
+    /**
+     * Per node slot: parent, name and last-child ints and the self long (20 bytes), and about two
+     * slots of the child index (12 bytes each); per name slot, a reference plus a typical short
+     * string when the tree owns its names.
+     */
+    private static final long BYTES_PER_NODE = 44;
+    private static final long BYTES_PER_NAME = 64;
+
+    private void account() {
+        if (memory == null) {
+            return;
+        }
+        long now = parent.length * BYTES_PER_NODE + names.length * BYTES_PER_NAME;
+        if (now > accountedBytes) {
+            memory.grow(now - accountedBytes);
+            accountedBytes = now;
+        }
     }
 
     /** Frees the lookup index of a tree that will only be read (it is rebuilt if the tree is added to). */
@@ -156,6 +190,7 @@ public final class CallTree {
             nameIds.clear();
             children = new LongIntHashMap(1);
             indexed = false;
+            account();
             return;
         }
         long[] totals = Arrays.copyOf(self, shape.size);
@@ -185,6 +220,7 @@ public final class CallTree {
         name = Arrays.copyOf(name, capacity);
         self = Arrays.copyOf(self, capacity);
         lastChild = Arrays.copyOf(lastChild, capacity);
+        account();
     }
 
     public void addSelf(int node, long value) {

@@ -1,5 +1,6 @@
 package dev.kiln.common.testing;
 
+import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.query.BlockQueryService;
 import dev.kiln.common.tenant.TenantClientInterceptor;
 import dev.kiln.common.tenant.TenantServerInterceptor;
@@ -36,7 +37,7 @@ public final class InProcessQueryService implements AutoCloseable {
 
     public InProcessQueryService(BlockQueryService.BlockProvider blocks, ServerInterceptor... faults) {
         String name = "query-" + UUID.randomUUID();
-        var service = ServerInterceptors.intercept(new BlockQueryService(blocks, ForkJoinPool.commonPool()).bindService(), faults);
+        var service = ServerInterceptors.intercept(new BlockQueryService(blocks, ForkJoinPool.commonPool(), QueryMemoryBudget.unlimited()).bindService(), faults);
         try {
             server = InProcessServerBuilder.forName(name)
                     .addService(ServerInterceptors.intercept(service, new TenantServerInterceptor(true))).build().start();
