@@ -41,12 +41,15 @@ import java.util.TreeSet;
  * @param longRangeIntervalSeconds seconds between two profiles of a pod (default 120)
  * @param longRangeSamples distinct stacks per long-range profile, drawn like {@code samples} (default 150)
  * @param longRangeQueries measured queries per range and mode, after the first (default 5)
+ * @param scaleFactor    the scale section pushes every distinct profile this many times (default 10)
+ * @param scaleHeapMb    the scale section's Kiln runs in a child JVM with this -Xmx and default memory settings (default 1024)
  */
 public record BenchOptions(int services, int pods, int regions, int profiles, int samples, int stacks, int functions,
         int spanHours, double limitSeconds, int pushClients, double warmupSeconds, double maxWarmupSeconds, double pushSeconds, int queryClients,
         double querySeconds, int aggregationRuns, double memoryHeadMb, double memorySeconds, Path workDir, List<String> kilnFlags,
-        Set<String> sections, int longRangeDays, int longRangePods, int longRangeIntervalSeconds, int longRangeSamples, int longRangeQueries) {
-    static final Set<String> SECTIONS = Set.of("core", "long-range");
+        Set<String> sections, int longRangeDays, int longRangePods, int longRangeIntervalSeconds, int longRangeSamples, int longRangeQueries,
+        int scaleFactor, int scaleHeapMb) {
+    static final Set<String> SECTIONS = Set.of("core", "long-range", "scale");
 
     public static final String USAGE = """
             usage: kiln-bench [--services=12] [--pods=8] [--regions=3] [--profiles=240] [--samples=600]
@@ -57,7 +60,8 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
                               [--memory-head-mb=64] [--memory-seconds=20]
                               [--work-dir=DIR] [--kiln=-flag=value ...] [--sections=core[,long-range]]
                               [--long-range-days=30] [--long-range-pods=8] [--long-range-interval-seconds=120]
-                              [--long-range-samples=150] [--long-range-queries=5]""";
+                              [--long-range-samples=150] [--long-range-queries=5]
+                              [--scale-factor=10] [--scale-heap-mb=1024]""";
 
     public BenchOptions {
         positive("services", services);
@@ -72,10 +76,11 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         positive("aggregation-runs", aggregationRuns);
         sections = Set.copyOf(sections);
         if (sections.isEmpty() || !SECTIONS.containsAll(sections)) {
-            throw new IllegalArgumentException("--sections must list core and/or long-range, got " + new TreeSet<>(sections));
+            throw new IllegalArgumentException("--sections must list some of core, long-range and scale, got " + new TreeSet<>(sections));
         }
         // every profile holds that many distinct stacks
-        int distinct = Math.max(sections.contains("core") ? samples : 0, sections.contains("long-range") ? longRangeSamples : 0);
+        int distinct = Math.max(sections.contains("core") || sections.contains("scale") ? samples : 0,
+                sections.contains("long-range") ? longRangeSamples : 0);
         if (stacks < distinct) {
             throw new IllegalArgumentException("--stacks (" + stacks + ") must be at least --samples (" + samples
                     + ") and, with the long-range section, --long-range-samples (" + longRangeSamples + ")");
@@ -98,6 +103,10 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         if (longRangeIntervalSeconds <= 0 || 3600 % longRangeIntervalSeconds != 0) {
             throw new IllegalArgumentException("--long-range-interval-seconds must divide an hour, got " + longRangeIntervalSeconds);
         }
+        positive("scale-factor", scaleFactor);
+        if (scaleHeapMb < 64) {
+            throw new IllegalArgumentException("--scale-heap-mb must be at least 64, got " + scaleHeapMb);
+        }
     }
 
     public static BenchOptions parse(String... args) {
@@ -108,6 +117,7 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         List<String> kiln = new ArrayList<>();
         Set<String> sections = Set.of("core");
         int lrDays = 30, lrPods = 8, lrInterval = 120, lrSamples = 150, lrQueries = 5;
+        int scaleFactor = 10, scaleHeapMb = 1024;
         for (String arg : args) {
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 0) {
@@ -142,12 +152,14 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
                 case "long-range-interval-seconds" -> lrInterval = integer(name, value);
                 case "long-range-samples" -> lrSamples = integer(name, value);
                 case "long-range-queries" -> lrQueries = integer(name, value);
+                case "scale-factor" -> scaleFactor = integer(name, value);
+                case "scale-heap-mb" -> scaleHeapMb = integer(name, value);
                 default -> throw new IllegalArgumentException("unknown option --" + name + "\n" + USAGE);
             }
         }
         return new BenchOptions(services, pods, regions, profiles, samples, stacks, functions, span, limit, pushClients,
                 warmup, maxWarmup, push, queryClients, query, runs, memoryHead, memorySeconds, work, kiln, sections, lrDays, lrPods,
-                lrInterval, lrSamples, lrQueries);
+                lrInterval, lrSamples, lrQueries, scaleFactor, scaleHeapMb);
     }
 
     private static int integer(String name, String value) {

@@ -88,12 +88,8 @@ final class IngestLoad {
                 while (!stop.get() && failure.get() == null) {
                     int k = Math.floorMod(next.getAndIncrement(), w.payloads().size());
                     byte[] payload = w.payloads().get(k);
-                    PushRequest push = PushRequest.newBuilder().addSeries(RawProfileSeries.newBuilder()
-                            .addAllLabels(labels[w.seriesOf()[k]])
-                            .addSamples(RawSample.newBuilder().setRawProfile(ByteString.copyFrom(payload)).setID(UUID.randomUUID().toString())))
-                            .build();
                     try {
-                        client.call("push.v1.PusherService/Push", push.toByteArray());
+                        client.call("push.v1.PusherService/Push", pushRequest(w, labels, k).toByteArray());
                     } catch (RuntimeException e) {
                         failure.compareAndSet(null, e);
                         return;
@@ -204,7 +200,16 @@ final class IngestLoad {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<LabelPair>[] labelPairs(Workload w) {
+    /** A push of payload {@code k} with its series' labels and a fresh profile id (each push is a new profile). */
+    static PushRequest pushRequest(Workload w, List<LabelPair>[] labels, int k) {
+        return PushRequest.newBuilder().addSeries(RawProfileSeries.newBuilder()
+                .addAllLabels(labels[w.seriesOf()[k]])
+                .addSamples(RawSample.newBuilder().setRawProfile(ByteString.copyFrom(w.payloads().get(k))).setID(UUID.randomUUID().toString())))
+                .build();
+    }
+
+    /** Per series of the workload, its labels as push.v1 pairs. */
+    static List<LabelPair>[] labelPairs(Workload w) {
         List<LabelPair>[] out = new List[w.series().size()];
         for (int s = 0; s < out.length; s++) {
             String[] kv = w.series().get(s);

@@ -70,8 +70,14 @@ public final class KilnBench {
     }
 
     private static void runIn(BenchOptions o, Path work, Report r) throws Exception {
-        if (o.sections().contains("core")) {
-            runCore(o, work, r);
+        if (o.sections().contains("core") || o.sections().contains("scale")) {
+            Workload w = workload(o, r);
+            if (o.sections().contains("core")) {
+                runCore(o, w, work, r);
+            }
+            if (o.sections().contains("scale")) {
+                runScale(o, w, work.resolve("scale"), r);
+            }
         }
         if (o.sections().contains("long-range")) {
             LongRange.run(o, work, r);
@@ -84,7 +90,7 @@ public final class KilnBench {
                 System.getProperty("java.vm.name"), System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
     }
 
-    private static void runCore(BenchOptions o, Path work, Report r) throws Exception {
+    private static Workload workload(BenchOptions o, Report r) {
         r.section("workload (" + machine() + ")");
         long t0 = System.nanoTime();
         Workload w = Workload.generate(o, System.currentTimeMillis());
@@ -94,6 +100,28 @@ public final class KilnBench {
         r.add("workload", "gzip_kb_per_profile", w.gzipBytes() / 1e3 / w.payloads().size(), "KB", "");
         r.add("workload", "raw_kb_per_profile", w.rawBytes() / 1e3 / w.payloads().size(), "KB", "");
         r.add("workload", "generate_s", (System.nanoTime() - t0) / 1e9, "s", "");
+        return w;
+    }
+
+    /**
+     * Flags of every Kiln the bench starts. The workload is a backfill over the span: no rate limit,
+     * no time window, no periodic flushes while pushing, and the ingester answers queries over the
+     * whole span.
+     */
+    private static List<String> kilnFlags(BenchOptions o) {
+        List<String> flags = new ArrayList<>(List.of("-server.grpc-listen-port=0", "-distributor.receivers.otlp.protocols.grpc.endpoint=",
+                "-limits.ingestion-rate-mb=0", "-limits.reject-older-than=0s", "-limits.reject-newer-than=0s",
+                "-pyroscopedb.flush-check-period=" + (o.spanHours() + 24) + "h",
+                "-querier.query-store-after=" + (o.spanHours() + 2) + "h",
+                // ... and no part of the span is old enough for the results cache: queries are measured, not cache hits
+                "-frontend.results-cache.min-age=" + (o.spanHours() + 3) + "h",
+                // the bench measures the ingester's own blocks: the compactor stays out of the way
+                "-compactor.compaction-interval=" + (o.spanHours() + 24) + "h"));
+        flags.addAll(o.kilnFlags());
+        return flags;
+    }
+
+    private static void runCore(BenchOptions o, Workload w, Path work, Report r) throws Exception {
 
         r.section("in-run limits (one thread, its CPU time; MB = 10^6 bytes of gzip pprof)");
         DecodeLimits.Result limits = DecodeLimits.measure(w.payloads(), o.limitSeconds());
@@ -104,18 +132,8 @@ public final class KilnBench {
 
         Path storage = work.resolve("storage");
         long spanEndMs = System.currentTimeMillis() + 60_000L;
-        List<String> common = new ArrayList<>(List.of("-server.http-listen-port=0", "-server.grpc-listen-port=0",
-                "-distributor.receivers.otlp.protocols.grpc.endpoint=",
-                // the workload is a backfill over the span: no rate limit, no time window, no
-                // periodic flushes while pushing, and the ingester answers queries over the whole span
-                "-limits.ingestion-rate-mb=0", "-limits.reject-older-than=0s", "-limits.reject-newer-than=0s",
-                "-pyroscopedb.flush-check-period=" + (o.spanHours() + 24) + "h",
-                "-querier.query-store-after=" + (o.spanHours() + 2) + "h",
-                // ... and no part of the span is old enough for the results cache: queries are measured, not cache hits
-                "-frontend.results-cache.min-age=" + (o.spanHours() + 3) + "h",
-                // the bench measures the ingester's own blocks: the compactor stays out of the way
-                "-compactor.compaction-interval=" + (o.spanHours() + 24) + "h"));
-        common.addAll(o.kilnFlags());
+        List<String> common = new ArrayList<>(kilnFlags(o));
+        common.add("-server.http-listen-port=0");
         List<String> flags = new ArrayList<>(common);
         flags.addAll(List.of("-pyroscopedb.data-path=" + work.resolve("data"), "-storage.filesystem.dir=" + storage,
                 "-compactor.data-dir=" + work.resolve("compactor")));
@@ -139,7 +157,7 @@ public final class KilnBench {
                     "process CPU minus the push threads' (GC and JIT count as Kiln's)");
             r.add("ingest", "client_cpu_cores", ingest.clientCpuSeconds() / ingest.wallSeconds(), "cores", "push threads, not counted");
             r.add("ingest", "head_mb", kiln.ingester().head().sizeBytes() / MIB, "MiB",
-                    "head size estimate at the end, nothing flushed yet (pyroscopedb.max_head_bytes: 2 GiB by default)");
+                    "head size estimate at the end, nothing flushed yet (pyroscopedb.max_head_bytes: a quarter of the heap by default)");
             r.add("ingest", "jit_warmup_s", jitWarmup, "s", "pushes into a throwaway Kiln until the JIT compiled < "
                     + IngestLoad.JIT_SETTLED_MS_PER_S + " ms/s for " + IngestLoad.JIT_SETTLED_WINDOW_S + " s (at least "
                     + o.warmupSeconds() + " s, at most " + o.maxWarmupSeconds() + " s), then " + o.warmupSeconds() + " s into this one");
@@ -211,6 +229,24 @@ public final class KilnBench {
         r.add("memory", "baseline_heap_mb", m.baselineHeapBytes() / MIB, "MiB", "live heap before that Kiln started (the bench's payloads)");
         long above = m.peakLiveHeapBytes() - m.baselineHeapBytes();
         r.add("memory", "peak_live_heap_mb", above / MIB, "MiB", Report.ratio(above, limit, "the limit") + " (above the baseline)");
+    }
+
+    /** No OOM and nothing lost at many times the benchmark's data, in a small default-configured process. */
+    private static void runScale(BenchOptions o, Workload w, Path work, Report r) throws Exception {
+        r.section(String.format(Locale.ROOT, "scale: every profile pushed %d times into a Kiln in its own JVM with -Xmx%dm and default "
+                + "memory settings (pyroscopedb.max_head_bytes, query.memory_budget_bytes: a quarter of the heap each)", o.scaleFactor(),
+                o.scaleHeapMb()));
+        ScaleRun.Result s = ScaleRun.run(o, kilnFlags(o), w, work);
+        r.add("scale", "factor", s.factor(), "x", "the benchmark's distinct profiles, each pushed this many times");
+        r.add("scale", "pushed_mb", s.gzipBytes() / 1e6, "MB", String.format(Locale.ROOT, "gzip, %.0f MB decompressed, in %d pushes",
+                s.gzipBytes() / (double) w.gzipBytes() * w.rawBytes() / 1e6, s.pushes()));
+        r.add("scale", "push_s", s.pushSeconds(), "s", "");
+        r.add("scale", "heap_max_mb", s.heapMaxBytes() / MIB, "MiB", "-Xmx");
+        r.add("scale", "peak_heap_used_mb", s.peakHeapUsedBytes() / MIB, "MiB",
+                Report.ratio(s.peakHeapUsedBytes(), s.heapMaxBytes(), "-Xmx") + " (garbage included, sampled every second)");
+        r.add("scale", "flushed_blocks", s.blocks(), "", "early flushes under the default head limit");
+        r.add("scale", "query_all_ms", s.queryMillis(), "ms", "flame graph of every service over the span, after the pushes");
+        r.note("no out-of-memory exit; flame graph total " + s.total() + " = " + s.factor() + " x the first pass's " + s.firstPassTotal());
     }
 
     private static final double MIB = 1 << 20;

@@ -83,7 +83,8 @@ final class MemoryBound {
         return MEMORY.getHeapMemoryUsage().getUsed();
     }
 
-    private static long countBlocks(Path storage) {
+    /** Blocks uploaded to a filesystem object store (their meta.json files). */
+    static long countBlocks(Path storage) {
         if (!Files.isDirectory(storage)) {
             return 0;
         }

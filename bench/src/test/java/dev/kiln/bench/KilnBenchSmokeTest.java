@@ -85,6 +85,25 @@ class KilnBenchSmokeTest {
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("same flame graphs with and without rollups"));
     }
 
+    /** Six profiles pushed three times into a child JVM with a 256 MiB heap: the exact total, no OOM. */
+    @Test
+    void tinyScaleRunReportsEveryFigure(@TempDir Path dir) throws Exception {
+        BenchOptions o = BenchOptions.parse("--sections=scale", "--services=2", "--pods=2", "--regions=2", "--profiles=6", "--samples=20",
+                "--stacks=100", "--functions=50", "--span-hours=2", "--push-clients=2", "--scale-factor=3", "--scale-heap-mb=256",
+                "--work-dir=" + dir, "--kiln=-pyroscopedb.wal.fsync=never");
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Report report = KilnBench.run(o, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        Map<String, Double> values = report.values();
+        assertEquals(List.of("workload", "scale"), List.copyOf(report.sections()));
+        assertEquals(3, values.get("scale.factor"));
+        assertEquals(256, values.get("scale.heap_max_mb"));
+        assertTrue(values.get("scale.peak_heap_used_mb") > 0 && values.get("scale.peak_heap_used_mb") <= 256,
+                "heap sampled from the child's /metrics: " + values.get("scale.peak_heap_used_mb"));
+        assertTrue(values.get("scale.pushed_mb") > 0);
+        assertTrue(printed.toString(StandardCharsets.UTF_8).contains("= 3 x the first pass's"), printed.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void badOptionsAreNamed() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
@@ -94,7 +113,7 @@ class KilnBenchSmokeTest {
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--colour=red"));
         assertTrue(e.getMessage().startsWith("unknown option --colour\n"), e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--sections=core,fast"));
-        assertEquals("--sections must list core and/or long-range, got [core, fast]", e.getMessage());
+        assertEquals("--sections must list some of core, long-range and scale, got [core, fast]", e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> BenchOptions.parse("--long-range-interval-seconds=7"));
         assertEquals("--long-range-interval-seconds must divide an hour, got 7", e.getMessage());

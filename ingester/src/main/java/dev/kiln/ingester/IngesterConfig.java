@@ -43,8 +43,19 @@ public record IngesterConfig(Path dataPath, Duration maxBlockDuration, WalConfig
                     "A head block this large (estimated memory) is flushed before its window ends; 0 disables."),
             ConfigKey.of("pyroscopedb.flush_on_shutdown", ConfigType.BOOLEAN, true,
                     "Flush every head block when the ingester stops, so a scale-down leaves nothing only in its write-ahead log."),
-            ConfigKey.of("pyroscopedb.max_head_bytes", ConfigType.LONG, 2L << 30,
-                    "While all head blocks together are larger, the largest are flushed early, bounding ingester memory; 0 disables."));
+            ConfigKey.of("pyroscopedb.max_head_bytes", ConfigType.LONG, -1L,
+                    "While all head blocks together are larger (estimated memory), the largest are flushed early, bounding ingester "
+                            + "memory; -1: a quarter of the JVM's maximum heap (the live heap peaks near twice the head), 0 disables."));
+
+    /** {@code pyroscopedb.max_head_bytes}, with -1 resolved against this JVM's maximum heap. */
+    static long maxHeadBytes(Config c) {
+        long configured = c.getLong("pyroscopedb.max_head_bytes");
+        if (configured < -1) {
+            throw new dev.kiln.common.config.ConfigException("pyroscopedb.max_head_bytes must be -1 (a quarter of the heap), 0 (no limit) "
+                    + "or a size in bytes, got " + configured);
+        }
+        return configured == -1 ? Runtime.getRuntime().maxMemory() / 4 : configured;
+    }
 
     public static IngesterConfig from(Config c) {
         Duration window = c.getDuration("pyroscopedb.max_block_duration");
@@ -56,7 +67,7 @@ public record IngesterConfig(Path dataPath, Duration maxBlockDuration, WalConfig
                 new WalConfig(c.getLong("pyroscopedb.wal.segment_size"), FsyncPolicy.of(c.getString("pyroscopedb.wal.fsync")),
                         c.getDuration("pyroscopedb.wal.fsync_interval")),
                 c.getDuration("pyroscopedb.flush_check_period"),
-                new Flusher.Settings(grace, c.getLong("pyroscopedb.max_block_bytes"), c.getLong("pyroscopedb.max_head_bytes"), localRetention),
+                new Flusher.Settings(grace, c.getLong("pyroscopedb.max_block_bytes"), maxHeadBytes(c), localRetention),
                 c.getBoolean("pyroscopedb.flush_on_shutdown"));
     }
 
