@@ -244,6 +244,8 @@ public final class KilnBench {
         r.add("scale", "heap_max_mb", s.heapMaxBytes() / MIB, "MiB", "-Xmx");
         r.add("scale", "peak_heap_used_mb", s.peakHeapUsedBytes() / MIB, "MiB",
                 Report.ratio(s.peakHeapUsedBytes(), s.heapMaxBytes(), "-Xmx") + " (garbage included, sampled every second)");
+        r.add("scale", "peak_live_data_mb", s.peakLiveDataBytes() / MIB, "MiB",
+                Report.ratio(s.peakLiveDataBytes(), s.heapMaxBytes(), "-Xmx") + " (old generation after a collection: jvm_gc_live_data_size_bytes)");
         r.add("scale", "flushed_blocks", s.blocks(), "", "early flushes under the default head limit");
         r.add("scale", "query_all_ms", s.queryMillis(), "ms", "flame graph of every service over the span, after the pushes");
         r.note("no out-of-memory exit; flame graph total " + s.total() + " = " + s.factor() + " x the first pass's " + s.firstPassTotal());

@@ -30,13 +30,15 @@ import java.util.regex.Pattern;
 final class ScaleRun {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Pattern HEAP_USED = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} (\\S+)$");
+    private static final Pattern LIVE_DATA = Pattern.compile("(?m)^jvm_gc_live_data_size_bytes(?:\\{[^}]*})? (\\S+)$");
 
     /**
      * @param peakHeapUsedBytes the most heap in use seen (garbage included) in the child's /metrics, sampled every second
+     * @param peakLiveDataBytes the largest old generation left after a collection ({@code jvm_gc_live_data_size_bytes})
      * @param blocks            blocks the head was flushed into while pushing (early flushes under the default head limit)
      */
     record Result(int factor, long pushes, long gzipBytes, double pushSeconds, long heapMaxBytes, long peakHeapUsedBytes,
-            long firstPassTotal, long total, double queryMillis, long blocks) {}
+            long peakLiveDataBytes, long firstPassTotal, long total, double queryMillis, long blocks) {}
 
     private ScaleRun() {}
 
@@ -64,10 +66,13 @@ final class ScaleRun {
             ConnectClient client = new ConnectClient(port);
             long heapMax = (long) o.scaleHeapMb() << 20;
             AtomicLong peakHeap = new AtomicLong();
+            AtomicLong peakLive = new AtomicLong();
             Thread sampler = Thread.ofPlatform().name("bench-scale-heap").daemon().start(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
-                        peakHeap.accumulateAndGet(heapUsed(base), Math::max);
+                        String metrics = metrics(base);
+                        peakHeap.accumulateAndGet(sum(HEAP_USED, metrics), Math::max);
+                        peakLive.accumulateAndGet(sum(LIVE_DATA, metrics), Math::max);
                         Thread.sleep(1000);
                     } catch (InterruptedException e) {
                         return;
@@ -94,9 +99,11 @@ final class ScaleRun {
                     throw new IllegalStateException("flame graph total after " + o.scaleFactor() + " passes is " + q.total()
                             + ", not " + o.scaleFactor() + " x the first pass's " + first);
                 }
-                peakHeap.accumulateAndGet(heapUsed(base), Math::max);
+                String metrics = metrics(base);
+                peakHeap.accumulateAndGet(sum(HEAP_USED, metrics), Math::max);
+                peakLive.accumulateAndGet(sum(LIVE_DATA, metrics), Math::max);
                 return new Result(o.scaleFactor(), (long) o.scaleFactor() * w.payloads().size(), gzip, pushSeconds, heapMax, peakHeap.get(),
-                        first, q.total(), q.percentile(50), MemoryBound.countBlocks(work.resolve("storage")));
+                        peakLive.get(), first, q.total(), q.percentile(50), MemoryBound.countBlocks(work.resolve("storage")));
             } finally {
                 sampler.interrupt();
                 sampler.join();
@@ -161,15 +168,18 @@ final class ScaleRun {
         throw new IllegalStateException("Kiln was not ready within 120 s:\n" + tail(log));
     }
 
-    /** Heap in use now (all heap pools), from the process's Prometheus metrics. */
-    private static long heapUsed(String base) throws IOException, InterruptedException {
-        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        long used = 0;
-        Matcher m = HEAP_USED.matcher(metrics);
+    private static String metrics(String base) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The sum of a gauge's samples (e.g. over the heap pools) in Prometheus text. */
+    private static long sum(Pattern gauge, String metrics) {
+        long total = 0;
+        Matcher m = gauge.matcher(metrics);
         while (m.find()) {
-            used += (long) Double.parseDouble(m.group(1));
+            total += (long) Double.parseDouble(m.group(1));
         }
-        return used;
+        return total;
     }
 
     private static String tail(Path log) {

@@ -109,6 +109,14 @@ public final class ParquetBlock implements QueryableBlock {
         }
     }
 
+    /**
+     * Loads the symbols and resolves the stack tree now, so that the first flame graph over this
+     * block does not pay for them: for a block just written, whose queries are about to move to it.
+     */
+    public void warm() {
+        resolved(symbols());
+    }
+
     /** The block's stack tree resolved into names, built on first use and kept while memory allows, like the symbols. */
     private StackResolver.Resolved resolved(Symbols s) {
         synchronized (this) {

@@ -75,9 +75,13 @@ public final class LocalBlocks {
         return root.resolve(tenant).resolve(id);
     }
 
-    /** Serves a block written to {@link #dirFor} from now on. */
+    /**
+     * Serves a block written to {@link #dirFor} from now on. Its symbols are loaded and resolved
+     * first, on the flushing thread, so the queries moving from the head block to it stay as fast.
+     */
     public ParquetBlock add(String tenant, String id) {
         ParquetBlock b = ParquetBlock.open(store, tenant, id);
+        b.warm();
         blocks.put(key(tenant, id), b);
         return b;
     }
