@@ -14,7 +14,7 @@ import dev.kiln.common.selector.Selector;
 import dev.kiln.common.symbols.Symbols;
 import dev.kiln.common.tree.CallTree;
 import dev.kiln.common.tree.StackResolver;
-import java.lang.ref.SoftReference;
+import java.lang.ref.WeakReference;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -45,8 +45,9 @@ public final class ParquetBlock implements QueryableBlock {
     private final ParquetFiles.Footer profiles;
     /** Null when the block has no rollup or the reader was told not to use it. */
     private final BlockRollup rollup;
-    private SoftReference<Symbols> symbols = new SoftReference<>(null);
-    private SoftReference<StackResolver.Resolved> resolved = new SoftReference<>(null);
+    /** Held strongly by the process's {@link BlockCache} while it keeps them; weakly here. */
+    private WeakReference<Symbols> symbols = new WeakReference<>(null);
+    private WeakReference<StackResolver.Resolved> resolved = new WeakReference<>(null);
 
     private ParquetBlock(ObjectStore store, BlockMeta meta, boolean useRollup) {
         this.store = store;
@@ -97,13 +98,16 @@ public final class ParquetBlock implements QueryableBlock {
         return BlockInputFile.inMemory(prefix + relPath, bytes);
     }
 
-    /** The block's symbols, loaded on first use. */
+    /** The block's symbols, loaded on first use and kept in the {@link BlockCache} (loaded again once evicted). */
     Symbols symbols() {
         synchronized (this) {
             Symbols s = symbols.get();
-            if (s == null) {
-                s = BlockSymbolsReader.read(name, this::wholeFile);
-                symbols = new SoftReference<>(s);
+            if (s == null || !BlockCache.shared().touch(s)) {
+                if (s == null) {
+                    s = BlockSymbolsReader.read(name, this::wholeFile);
+                    symbols = new WeakReference<>(s);
+                }
+                BlockCache.shared().put(s, s.estimatedBytes());
             }
             return s;
         }
@@ -117,13 +121,16 @@ public final class ParquetBlock implements QueryableBlock {
         resolved(symbols());
     }
 
-    /** The block's stack tree resolved into names, built on first use and kept while memory allows, like the symbols. */
+    /** The block's stack tree resolved into names, built on first use and kept in the {@link BlockCache} like the symbols. */
     private StackResolver.Resolved resolved(Symbols s) {
         synchronized (this) {
             StackResolver.Resolved r = resolved.get();
-            if (r == null) {
-                r = StackResolver.resolveAll(s);
-                resolved = new SoftReference<>(r);
+            if (r == null || !BlockCache.shared().touch(r)) {
+                if (r == null) {
+                    r = StackResolver.resolveAll(s);
+                    resolved = new WeakReference<>(r);
+                }
+                BlockCache.shared().put(r, r.estimatedBytes());
             }
             return r;
         }

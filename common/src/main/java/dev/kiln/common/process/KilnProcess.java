@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.MediaType;
 import dev.kiln.common.config.Config;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.config.ConfigType;
+import dev.kiln.common.block.BlockCache;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.limits.RuntimeOverrides;
@@ -108,6 +109,7 @@ public final class KilnProcess implements AutoCloseable {
         keys.addAll(Limits.keys());
         keys.addAll(RuntimeOverrides.KEYS);
         keys.addAll(QueryMemoryBudget.KEYS);
+        keys.addAll(BlockCache.KEYS);
         for (KilnModule m : modules) {
             keys.addAll(m.keys());
         }

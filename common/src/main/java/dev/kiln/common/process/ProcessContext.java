@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import dev.kiln.common.config.Config;
+import dev.kiln.common.block.BlockCache;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.memory.QueryMemoryBudget;
 import dev.kiln.common.limits.RuntimeOverrides;
@@ -71,6 +72,7 @@ public final class ProcessContext implements AutoCloseable {
         this.ingestExecutor = Executors.newFixedThreadPool(workers, daemonThreads("kiln-ingest"));
         this.queryExecutor = Executors.newFixedThreadPool(workers, daemonThreads("kiln-query"));
         this.queryMemory = QueryMemoryBudget.from(config, registry);
+        BlockCache.configure(config, registry);
     }
 
     public Config config() {

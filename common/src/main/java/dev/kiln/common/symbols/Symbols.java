@@ -44,6 +44,19 @@ public final class Symbols {
     public final int[] stackLocation;
     public final int stackNodeCount;
 
+    /** Memory these symbols hold, about: every array, and each string's object and bytes. */
+    public long estimatedBytes() {
+        long bytes = 16L * 8 + 8L * strings.length;
+        for (int i = 0; i < stringCount; i++) {
+            bytes += strings[i] == null ? 0 : 40 + strings[i].length();
+        }
+        bytes += 8L * (mapStart.length + mapLimit.length + mapOffset.length + locAddress.length);
+        bytes += 4L * (mapFilename.length + mapBuildId.length + mapFlags.length + fnName.length + fnSystemName.length
+                + fnFilename.length + fnStartLine.length + locMapping.length + locLineStart.length + locLineCount.length
+                + lineFunction.length + lineNumber.length + stackParent.length + stackLocation.length);
+        return bytes;
+    }
+
     public Symbols(String[] strings, int stringCount,
             long[] mapStart, long[] mapLimit, long[] mapOffset, int[] mapFilename, int[] mapBuildId, int[] mapFlags, int mappingCount,
             int[] fnName, int[] fnSystemName, int[] fnFilename, int[] fnStartLine, int functionCount,

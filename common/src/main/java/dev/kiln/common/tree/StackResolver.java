@@ -24,6 +24,11 @@ public final class StackResolver {
             this.shape = shape;
             this.nodeOf = nodeOf;
         }
+
+        /** Memory this holds, about: the tree's node arrays (its names are the symbols' strings) and the node map. */
+        public long estimatedBytes() {
+            return 20L * shape.size() + 8L * shape.nameCount() + 4L * nodeOf.length;
+        }
     }
 
     /** Resolves every stack node of {@code symbols}. */
