@@ -96,6 +96,8 @@ public final class KilnBench {
                 "-limits.ingestion-rate-mb=0", "-limits.reject-older-than=0s", "-limits.reject-newer-than=0s",
                 "-pyroscopedb.flush-check-period=" + (o.spanHours() + 24) + "h",
                 "-querier.query-store-after=" + (o.spanHours() + 2) + "h",
+                // which the query-frontend's results cache must exceed (it caches only store-gateway answers)
+                "-frontend.results-cache.min-age=" + (o.spanHours() + 3) + "h",
                 // the bench measures the ingester's own blocks: the compactor stays out of the way
                 "-compactor.compaction-interval=" + (o.spanHours() + 24) + "h"));
         common.addAll(o.kilnFlags());
