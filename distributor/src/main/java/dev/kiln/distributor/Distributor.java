@@ -57,7 +57,8 @@ public final class Distributor extends AbstractIdleService {
      * and the legacy {@code /ingest} endpoint, whose decoding runs on {@code ingestExecutor}.
      */
     public void register(KilnServer server, Executor ingestExecutor, IngestHandler.JfrIngest jfr) {
-        server.addPublicService(new PusherService(this));
+        PusherService pusher = new PusherService(this);
+        server.addPublicService(pusher, List.of(pusher.direct()));
         IngestHandler ingest = new IngestHandler(this, server.config().multitenancyEnabled(), ingestExecutor, jfr);
         server.route(HttpMethod.POST, "/ingest", ingest);
         server.route(HttpMethod.POST, "/pyroscope/ingest", ingest);
