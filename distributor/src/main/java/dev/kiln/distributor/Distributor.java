@@ -44,6 +44,12 @@ public final class Distributor extends AbstractIdleService {
     private final IngesterRouter router;
     private final MeterRegistry registry;
     private final IngestionRateLimiter rateLimiter;
+    /**
+     * The per-push histograms by (tenant, profile type): building and registering a meter on every
+     * push (tag sorting, the registry's lookup) cost more than recording into it.
+     */
+    private final Map<List<String>, DistributionSummary> compressedBytes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<List<String>, DistributionSummary> receivedSamples = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Distributor(DistributorConfig config, IngesterRouter router, TenantLimits limits, MeterRegistry registry) {
         this.config = config;
@@ -253,21 +259,22 @@ public final class Distributor extends AbstractIdleService {
 
     private void recordCompressedBytes(String tenant, Labels labels, ProfileSeries s) {
         String type = labels.getOrEmpty(LabelNames.NAME);
-        DistributionSummary summary = DistributionSummary.builder("pyroscope.distributor.received.compressed.bytes")
-                .description("The number of compressed bytes per profile received by the distributor.")
-                .baseUnit("bytes").tags("type", type, "tenant", tenant)
-                .serviceLevelObjectives(1 << 10, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24)
-                .register(registry);
+        DistributionSummary summary = compressedBytes.computeIfAbsent(List.of(tenant, type), k ->
+                DistributionSummary.builder("pyroscope.distributor.received.compressed.bytes")
+                        .description("The number of compressed bytes per profile received by the distributor.")
+                        .baseUnit("bytes").tags("type", type, "tenant", tenant)
+                        .serviceLevelObjectives(1 << 10, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24)
+                        .register(registry));
         for (var p : s.getProfilesList()) {
             summary.record(p.getPayload().size());
         }
     }
 
     private void recordSamples(String tenant, String type, long samples) {
-        DistributionSummary.builder("pyroscope.distributor.received.samples")
+        receivedSamples.computeIfAbsent(List.of(tenant, type), k -> DistributionSummary.builder("pyroscope.distributor.received.samples")
                 .description("The number of samples per profile received by the distributor.")
                 .tags("type", type, "tenant", tenant)
                 .serviceLevelObjectives(10, 100, 1000, 10_000, 100_000)
-                .register(registry).record(samples);
+                .register(registry)).record(samples);
     }
 }

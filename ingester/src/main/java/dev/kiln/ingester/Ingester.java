@@ -71,6 +71,8 @@ public final class Ingester extends AbstractIdleService {
     private volatile ScheduledExecutorService flushLoop;
     /** A flush check is queued on the flush loop because a push went over a memory limit. */
     private final AtomicBoolean flushRequested = new AtomicBoolean();
+    /** pyroscope.ingester.profile.samples.received by tenant, registered once rather than on every push. */
+    private final Map<String, Counter> samplesReceived = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Ingester(IngesterConfig config, TenantLimits limits, ObjectStore store, MeterRegistry registry, Executor queryExecutor) {
         this.config = config;
@@ -229,8 +231,8 @@ public final class Ingester extends AbstractIdleService {
         } finally {
             appendGate.readLock().unlock();
         }
-        Counter.builder("pyroscope.ingester.profile.samples.received").description("Samples received by the ingester.")
-                .tag("tenant", tenant).register(registry).increment(samples);
+        samplesReceived.computeIfAbsent(tenant, t -> Counter.builder("pyroscope.ingester.profile.samples.received")
+                .description("Samples received by the ingester.").tag("tenant", t).register(registry)).increment(samples);
         flushIfOverMemoryLimits();
         return PushResponse.newBuilder().setProfiles(decoded.size()).setSamples(samples).setDecompressedBytes(bytes).build();
     }
