@@ -6,7 +6,6 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +24,9 @@ final class RequestMetrics {
 
     private final MeterRegistry registry;
     /** Timers by (method, route, status): registering one per request (tag sorting, registry lookup) cost more than recording. */
-    private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
+    private record TimerKey(String method, String route, String status) {}
 
     RequestMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -45,13 +46,16 @@ final class RequestMetrics {
                 if (grpcStatus != null && !grpcStatus.equals("0")) {
                     status = "grpc_" + grpcStatus;
                 }
-                String statusCode = status;
-                timers.computeIfAbsent(List.of(method, route, statusCode), k -> Timer.builder("pyroscope.request.duration")
-                                .description("Time (in seconds) spent serving HTTP requests.")
-                                .tags("method", method, "route", route, "status_code", statusCode, "ws", "false")
-                                .serviceLevelObjectives(BUCKETS)
-                                .register(registry))
-                        .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                TimerKey key = new TimerKey(method, route, status);
+                Timer timer = timers.get(key);
+                if (timer == null) {
+                    timer = timers.computeIfAbsent(key, k -> Timer.builder("pyroscope.request.duration")
+                            .description("Time (in seconds) spent serving HTTP requests.")
+                            .tags("method", k.method(), "route", k.route(), "status_code", k.status(), "ws", "false")
+                            .serviceLevelObjectives(BUCKETS)
+                            .register(registry));
+                }
+                timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             });
             return delegate.serve(ctx, req);
         };
