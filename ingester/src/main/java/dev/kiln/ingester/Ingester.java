@@ -7,6 +7,7 @@ import dev.kiln.common.KilnException;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.limits.TenantLimits;
 import dev.kiln.common.model.Labels;
+import dev.kiln.common.pprof.PprofData;
 import dev.kiln.common.query.BlockQueryService;
 import dev.kiln.common.query.QueryableBlock;
 import dev.kiln.common.query.TimeRange;
@@ -71,6 +72,12 @@ public final class Ingester extends AbstractIdleService {
     private volatile ScheduledExecutorService flushLoop;
     /** A flush check is queued on the flush loop because a push went over a memory limit. */
     private final AtomicBoolean flushRequested = new AtomicBoolean();
+    /**
+     * The column sizes of the last decoded profile, to size the next decode: agents send profiles of
+     * similar size, and growing the columns from small defaults copied each of them several times.
+     * Racing pushes may overwrite each other's; any shape is only a hint.
+     */
+    private volatile PprofData.Shape lastShape;
     /** pyroscope.ingester.profile.samples.received by tenant, registered once rather than on every push. */
     private final Map<String, Counter> samplesReceived = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -203,7 +210,8 @@ public final class Ingester extends AbstractIdleService {
                 DecodedProfile d;
                 try {
                     d = DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(), raw.getDefaultTimeNanos(),
-                            raw.getSampleTypeDisplayNamesMap(), l);
+                            raw.getSampleTypeDisplayNamesMap(), l, lastShape);
+                    lastShape = d.shape();
                     checkTimeWindow(d.timeNanos(), l);
                 } catch (InvalidInputException e) {
                     discarded(tenant, e, request);
