@@ -270,11 +270,12 @@ public final class Distributor extends AbstractIdleService {
         TenantType key = new TenantType(tenant, type);
         DistributionSummary summary = compressedBytes.get(key);
         if (summary == null) {
-            summary = compressedBytes.computeIfAbsent(key, k -> DistributionSummary.builder("pyroscope.distributor.received.compressed.bytes")
-                    .description("The number of compressed bytes per profile received by the distributor.")
-                    .baseUnit("bytes").tags("type", type, "tenant", tenant)
-                    .serviceLevelObjectives(1 << 10, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24)
-                    .register(registry));
+            summary = compressedBytes.computeIfAbsent(key, k ->
+                    DistributionSummary.builder("pyroscope.distributor.received.compressed.bytes")
+                            .description("The number of compressed bytes per profile received by the distributor.")
+                            .baseUnit("bytes").tags("type", type, "tenant", tenant)
+                            .serviceLevelObjectives(1 << 10, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24)
+                            .register(registry));
         }
         for (var p : s.getProfilesList()) {
             summary.record(p.getPayload().size());

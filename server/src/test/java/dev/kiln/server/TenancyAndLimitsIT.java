@@ -8,14 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
 import dev.kiln.common.ErrorCode;
 import dev.kiln.common.testing.PprofBuilder;
 import dev.kiln.proto.push.v1.PushRequest;
 import dev.kiln.proto.push.v1.PushResponse;
 import dev.kiln.proto.push.v1.PusherServiceGrpc;
 import dev.kiln.proto.push.v1.RawProfileSeries;
-import dev.kiln.proto.push.v1.RawSample;
 import dev.kiln.proto.types.v1.LabelPair;
 import dev.kiln.proto.types.v1.LabelValuesRequest;
 import dev.kiln.proto.types.v1.LabelValuesResponse;
@@ -202,12 +200,14 @@ class TenancyAndLimitsIT {
     @Test
     void connectPushAnswersWhatTheGrpcPushAnswers() throws Exception {
         long nowNanos = NOW_MS * 1_000_000L;
-        PushRequest good = push("parity-app", PprofBuilder.cpu().timeNanos(nowNanos).stack(1, "main").bytes());
+        byte[] goodPprof = PprofBuilder.cpu().timeNanos(nowNanos).stack(1, "main").bytes();
+        PushRequest good = SingleProcessIT.pushRequest("parity-app", goodPprof);
         PushRequest reserved = PushRequest.newBuilder(good).setSeries(0, RawProfileSeries.newBuilder(good.getSeries(0))
                 .addLabels(LabelPair.newBuilder().setName("__secret__").setValue("x"))).build();
-        PushRequest notPprof = push("parity-app", "not a profile".getBytes(StandardCharsets.UTF_8));
-        PushRequest tooOld = push("parity-app", PprofBuilder.cpu().timeNanos(nowNanos - 3_600_000_000_000L).stack(1, "main").bytes());
-        PushRequest tooManySamples = push("parity-app", PprofBuilder.cpu().timeNanos(nowNanos)
+        PushRequest notPprof = SingleProcessIT.pushRequest("parity-app", "not a profile".getBytes(StandardCharsets.UTF_8));
+        PushRequest tooOld = SingleProcessIT.pushRequest("parity-app",
+                PprofBuilder.cpu().timeNanos(nowNanos - 3_600_000_000_000L).stack(1, "main").bytes());
+        PushRequest tooManySamples = SingleProcessIT.pushRequest("parity-app", PprofBuilder.cpu().timeNanos(nowNanos)
                 .stack(1, "a").stack(1, "b").stack(1, "c").stack(1, "d").bytes());
         ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", kiln.httpPort()).usePlaintext().build();
         try {
@@ -233,18 +233,11 @@ class TenancyAndLimitsIT {
             HttpResponse<byte[]> accepted = kiln.connectProto("push.v1.PusherService/Push", good, tenant("team-a"));
             assertEquals(200, accepted.statusCode(), text(accepted));
             assertEquals(PushResponse.getDefaultInstance(), PushResponse.parseFrom(KilnTestClient.body(accepted)));
-            assertEquals(Status.Code.OK, grpcPush(ch, "team-a", good).getCode());
+            assertEquals(Status.Code.OK, grpcPush(ch, "team-a", SingleProcessIT.pushRequest("parity-app", goodPprof)).getCode());
             assertEquals(2L, total("team-a", "parity-app"), "both accepted pushes are stored");
         } finally {
             ch.shutdownNow();
         }
-    }
-
-    static PushRequest push(String app, byte[] payload) {
-        return PushRequest.newBuilder().addSeries(RawProfileSeries.newBuilder()
-                .addLabels(LabelPair.newBuilder().setName("__name__").setValue("process_cpu"))
-                .addLabels(LabelPair.newBuilder().setName("service_name").setValue(app))
-                .addSamples(RawSample.newBuilder().setRawProfile(ByteString.copyFrom(payload)))).build();
     }
 
     /** The status of a gRPC push on the HTTP port, as {@code tenant} (none when null). */

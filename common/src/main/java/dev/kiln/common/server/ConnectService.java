@@ -124,7 +124,8 @@ public final class ConnectService implements HttpService {
         }
         long deadlineMs = timeoutMs;
         DirectUnary.Handler<Message, Message> handler = direct.get(path);
-        CallOptions callOptions = timeoutMs < 0 ? CallOptions.DEFAULT : CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+        CallOptions callOptions = timeoutMs < 0 ? CallOptions.DEFAULT
+                : CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<HttpResponse> result = req.aggregate().thenCompose(agg -> {
             Message request;
             try {
@@ -181,7 +182,8 @@ public final class ConnectService implements HttpService {
             }
         });
         if (timeoutMs >= 0) {
-            out.completeOnTimeout(error(ErrorCode.DEADLINE_EXCEEDED, "deadline exceeded after " + timeoutMs + "ms"), timeoutMs, TimeUnit.MILLISECONDS);
+            out.completeOnTimeout(error(ErrorCode.DEADLINE_EXCEEDED, "deadline exceeded after " + timeoutMs + "ms"),
+                    timeoutMs, TimeUnit.MILLISECONDS);
         }
         return out;
     }

@@ -42,7 +42,8 @@ public final class Head {
             windows = tenants.computeIfAbsent(tenant, t -> new ConcurrentSkipListMap<>());
         }
         HeadBlock block = windows.get(start);
-        return block != null ? block : windows.computeIfAbsent(start, s -> new HeadBlock(Ulid.generate(), tenant, s, s + blockDurationMs, deltas));
+        return block != null ? block
+                : windows.computeIfAbsent(start, s -> new HeadBlock(Ulid.generate(), tenant, s, s + blockDurationMs, deltas));
     }
 
     /**
