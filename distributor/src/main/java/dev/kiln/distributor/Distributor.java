@@ -44,6 +44,14 @@ public final class Distributor extends AbstractIdleService {
     private final IngesterRouter router;
     private final MeterRegistry registry;
     private final IngestionRateLimiter rateLimiter;
+    /**
+     * The per-push histograms by (tenant, profile type): building and registering a meter on every
+     * push (tag sorting, the registry's lookup) cost more than recording into it.
+     */
+    private final Map<TenantType, DistributionSummary> compressedBytes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<TenantType, DistributionSummary> receivedSamples = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record TenantType(String tenant, String type) {}
 
     public Distributor(DistributorConfig config, IngesterRouter router, TenantLimits limits, MeterRegistry registry) {
         this.config = config;
@@ -57,7 +65,8 @@ public final class Distributor extends AbstractIdleService {
      * and the legacy {@code /ingest} endpoint, whose decoding runs on {@code ingestExecutor}.
      */
     public void register(KilnServer server, Executor ingestExecutor, IngestHandler.JfrIngest jfr) {
-        server.addPublicService(new PusherService(this));
+        PusherService pusher = new PusherService(this);
+        server.addPublicService(pusher, List.of(pusher.direct()));
         IngestHandler ingest = new IngestHandler(this, server.config().multitenancyEnabled(), ingestExecutor, jfr);
         server.route(HttpMethod.POST, "/ingest", ingest);
         server.route(HttpMethod.POST, "/pyroscope/ingest", ingest);
@@ -116,7 +125,13 @@ public final class Distributor extends AbstractIdleService {
             int idx = targets.size();
             targets.add(new Target(withIds, r));
             for (IngesterRouter.Endpoint e : r.endpoints()) {
-                byIngester.computeIfAbsent(e.id(), k -> new ArrayList<>()).add(idx);
+                // get/put rather than computeIfAbsent: see Ingester.push on lambdas in hot JDK methods
+                List<Integer> indexes = byIngester.get(e.id());
+                if (indexes == null) {
+                    indexes = new ArrayList<>();
+                    byIngester.put(e.id(), indexes);
+                }
+                indexes.add(idx);
                 endpoints.put(e.id(), e);
             }
             recordCompressedBytes(tenant, labels, withIds);
@@ -252,21 +267,31 @@ public final class Distributor extends AbstractIdleService {
 
     private void recordCompressedBytes(String tenant, Labels labels, ProfileSeries s) {
         String type = labels.getOrEmpty(LabelNames.NAME);
-        DistributionSummary summary = DistributionSummary.builder("pyroscope.distributor.received.compressed.bytes")
-                .description("The number of compressed bytes per profile received by the distributor.")
-                .baseUnit("bytes").tags("type", type, "tenant", tenant)
-                .serviceLevelObjectives(1 << 10, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24)
-                .register(registry);
+        TenantType key = new TenantType(tenant, type);
+        DistributionSummary summary = compressedBytes.get(key);
+        if (summary == null) {
+            summary = compressedBytes.computeIfAbsent(key, k ->
+                    DistributionSummary.builder("pyroscope.distributor.received.compressed.bytes")
+                            .description("The number of compressed bytes per profile received by the distributor.")
+                            .baseUnit("bytes").tags("type", type, "tenant", tenant)
+                            .serviceLevelObjectives(1 << 10, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24)
+                            .register(registry));
+        }
         for (var p : s.getProfilesList()) {
             summary.record(p.getPayload().size());
         }
     }
 
     private void recordSamples(String tenant, String type, long samples) {
-        DistributionSummary.builder("pyroscope.distributor.received.samples")
-                .description("The number of samples per profile received by the distributor.")
-                .tags("type", type, "tenant", tenant)
-                .serviceLevelObjectives(10, 100, 1000, 10_000, 100_000)
-                .register(registry).record(samples);
+        TenantType key = new TenantType(tenant, type);
+        DistributionSummary summary = receivedSamples.get(key);
+        if (summary == null) {
+            summary = receivedSamples.computeIfAbsent(key, k -> DistributionSummary.builder("pyroscope.distributor.received.samples")
+                    .description("The number of samples per profile received by the distributor.")
+                    .tags("type", type, "tenant", tenant)
+                    .serviceLevelObjectives(10, 100, 1000, 10_000, 100_000)
+                    .register(registry));
+        }
+        summary.record(samples);
     }
 }

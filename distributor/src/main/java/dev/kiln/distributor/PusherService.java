@@ -1,5 +1,6 @@
 package dev.kiln.distributor;
 
+import dev.kiln.common.server.DirectUnary;
 import dev.kiln.common.server.Unary;
 import dev.kiln.common.tenant.Tenants;
 import dev.kiln.proto.ingester.v1.ProfileSeries;
@@ -24,21 +25,29 @@ public final class PusherService extends PusherServiceGrpc.PusherServiceImplBase
         this.distributor = distributor;
     }
 
+    /** Connect calls {@link #push(String, PushRequest)} directly; gRPC calls go through {@link #push(PushRequest, StreamObserver)}. */
+    DirectUnary<PushRequest, PushResponse> direct() {
+        return new DirectUnary<>(PusherServiceGrpc.getPushMethod(), this::push);
+    }
+
     @Override
     public void push(PushRequest request, StreamObserver<PushResponse> obs) {
-        Unary.run(obs, () -> {
-            List<ProfileSeries> series = new ArrayList<>(request.getSeriesCount());
-            for (RawProfileSeries s : request.getSeriesList()) {
-                ProfileSeries.Builder b = ProfileSeries.newBuilder().addAllLabels(SeriesLabels.normalize(s.getLabelsList()).toPairs());
-                for (RawSample sample : s.getSamplesList()) {
-                    b.addProfiles(RawProfile.newBuilder().setPayload(sample.getRawProfile()).setId(sample.getID()));
-                }
-                if (b.getProfilesCount() > 0) {
-                    series.add(b.build());
-                }
+        Unary.run(obs, () -> push(Tenants.current(), request));
+    }
+
+    /** The push of a resolved tenant expression (a multi-tenant one is refused). */
+    PushResponse push(String tenant, PushRequest request) {
+        List<ProfileSeries> series = new ArrayList<>(request.getSeriesCount());
+        for (RawProfileSeries s : request.getSeriesList()) {
+            ProfileSeries.Builder b = ProfileSeries.newBuilder().addAllLabels(SeriesLabels.normalize(s.getLabelsList()).toPairs());
+            for (RawSample sample : s.getSamplesList()) {
+                b.addProfiles(RawProfile.newBuilder().setPayload(sample.getRawProfile()).setId(sample.getID()));
             }
-            distributor.push(Tenants.single(Tenants.current()), series);
-            return PushResponse.getDefaultInstance();
-        });
+            if (b.getProfilesCount() > 0) {
+                series.add(b.build());
+            }
+        }
+        distributor.push(Tenants.single(tenant), series);
+        return PushResponse.getDefaultInstance();
     }
 }

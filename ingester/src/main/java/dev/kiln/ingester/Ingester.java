@@ -8,6 +8,7 @@ import dev.kiln.common.KilnException;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.limits.TenantLimits;
 import dev.kiln.common.model.Labels;
+import dev.kiln.common.pprof.PprofData;
 import dev.kiln.common.query.BlockQueryService;
 import dev.kiln.common.query.QueryableBlock;
 import dev.kiln.common.query.TimeRange;
@@ -72,6 +73,14 @@ public final class Ingester extends AbstractIdleService {
     private volatile ScheduledExecutorService flushLoop;
     /** A flush check is queued on the flush loop because a push went over a memory limit. */
     private final AtomicBoolean flushRequested = new AtomicBoolean();
+    /**
+     * The column sizes of the last decoded profile, to size the next decode: agents send profiles of
+     * similar size, and growing the columns from small defaults copied each of them several times.
+     * Racing pushes may overwrite each other's; any shape is only a hint.
+     */
+    private volatile PprofData.Shape lastShape;
+    /** pyroscope.ingester.profile.samples.received by tenant, registered once rather than on every push. */
+    private final Map<String, Counter> samplesReceived = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Ingester(IngesterConfig config, TenantLimits limits, ObjectStore store, MeterRegistry registry, Executor queryExecutor,
             QueryMemoryBudget queryMemory) {
@@ -203,7 +212,8 @@ public final class Ingester extends AbstractIdleService {
                 DecodedProfile d;
                 try {
                     d = DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(), raw.getDefaultTimeNanos(),
-                            raw.getSampleTypeDisplayNamesMap(), l);
+                            raw.getSampleTypeDisplayNamesMap(), l, lastShape);
+                    lastShape = d.shape();
                     checkTimeWindow(d.timeNanos(), l);
                 } catch (InvalidInputException e) {
                     discarded(tenant, e, request);
@@ -214,25 +224,44 @@ public final class Ingester extends AbstractIdleService {
                 samples += d.sampleCount();
             }
         }
+        // Plain loops, not Map.forEach/computeIfAbsent with lambdas: those JDK methods share one
+        // type profile among all their callers, and when C2 inlined them here, any other caller's
+        // lambda deoptimized this whole method (recompiling it costs more than a second of C2 time).
         appendGate.readLock().lock();
         try {
             Map<HeadBlock, List<Decoded>> byBlock = new LinkedHashMap<>();
             for (Decoded d : decoded) {
-                byBlock.computeIfAbsent(head.blockFor(tenant, d.profile().timeNanos()), b -> new ArrayList<>()).add(d);
+                HeadBlock block = head.blockFor(tenant, d.profile().timeNanos());
+                List<Decoded> profiles = byBlock.get(block);
+                if (profiles == null) {
+                    profiles = new ArrayList<>();
+                    byBlock.put(block, profiles);
+                }
+                profiles.add(d);
             }
             checkSeriesLimit(tenant, l, byBlock, request);
             List<WalRecord> records = new ArrayList<>(byBlock.size());
-            byBlock.forEach((block, profiles) -> records.add(
-                    new WalRecord(tenant, block.id(), block.windowStartMs(), slice(request, profiles).toByteArray())));
+            for (Map.Entry<HeadBlock, List<Decoded>> e : byBlock.entrySet()) {
+                HeadBlock block = e.getKey();
+                records.add(new WalRecord(tenant, block.id(), block.windowStartMs(), slice(request, e.getValue()).toByteArray()));
+            }
             long walStart = System.nanoTime();
             writeAhead.append(records);
             walAppends.record(System.nanoTime() - walStart, TimeUnit.NANOSECONDS);
-            byBlock.forEach((block, profiles) -> profiles.forEach(d -> block.append(d.profile())));
+            for (Map.Entry<HeadBlock, List<Decoded>> e : byBlock.entrySet()) {
+                for (Decoded d : e.getValue()) {
+                    e.getKey().append(d.profile());
+                }
+            }
         } finally {
             appendGate.readLock().unlock();
         }
-        Counter.builder("pyroscope.ingester.profile.samples.received").description("Samples received by the ingester.")
-                .tag("tenant", tenant).register(registry).increment(samples);
+        Counter received = samplesReceived.get(tenant);
+        if (received == null) {
+            received = samplesReceived.computeIfAbsent(tenant, t -> Counter.builder("pyroscope.ingester.profile.samples.received")
+                    .description("Samples received by the ingester.").tag("tenant", t).register(registry));
+        }
+        received.increment(samples);
         flushIfOverMemoryLimits();
         return PushResponse.newBuilder().setProfiles(decoded.size()).setSamples(samples).setDecompressedBytes(bytes).build();
     }
@@ -282,12 +311,23 @@ public final class Ingester extends AbstractIdleService {
         }
     }
 
+    /** limits.reject_older_than / reject_newer_than of one {@link Limits} instance, in milliseconds. */
+    private record TimeWindow(Limits limits, long olderMs, long newerMs) {}
+
+    /** The window of the last limits checked: parsing the two durations on every push showed in profiles. */
+    private volatile TimeWindow timeWindow = new TimeWindow(null, 0, 0);
+
     /** limits.reject_older_than / reject_newer_than: outside this window a push is refused. */
-    private static void checkTimeWindow(long timeNanos, Limits l) {
+    private void checkTimeWindow(long timeNanos, Limits l) {
+        TimeWindow w = timeWindow;
+        if (w.limits() != l) {
+            w = new TimeWindow(l, l.rejectOlderThanDuration().toMillis(), l.rejectNewerThanDuration().toMillis());
+            timeWindow = w;
+        }
         long nowMs = System.currentTimeMillis();
         long ms = Math.floorDiv(timeNanos, 1_000_000L);
-        long older = l.rejectOlderThanDuration().toMillis();
-        long newer = l.rejectNewerThanDuration().toMillis();
+        long older = w.olderMs();
+        long newer = w.newerMs();
         if (older > 0 && ms < nowMs - older) {
             throw new InvalidInputException("profile time " + java.time.Instant.ofEpochMilli(ms) + " is older than "
                     + l.rejectOlderThan() + " (limits.reject_older_than)");
@@ -319,11 +359,17 @@ public final class Ingester extends AbstractIdleService {
     private static PushRequest slice(PushRequest request, List<Decoded> profiles) {
         Map<Integer, ProfileSeries.Builder> series = new LinkedHashMap<>();
         for (Decoded d : profiles) {
-            series.computeIfAbsent(d.series(), s -> ProfileSeries.newBuilder().addAllLabels(request.getSeries(s).getLabelsList()))
-                    .addProfiles(d.raw().toBuilder().setDefaultTimeNanos(d.profile().timeNanos()));
+            ProfileSeries.Builder b = series.get(d.series());
+            if (b == null) {
+                b = ProfileSeries.newBuilder().addAllLabels(request.getSeries(d.series()).getLabelsList());
+                series.put(d.series(), b);
+            }
+            b.addProfiles(d.raw().toBuilder().setDefaultTimeNanos(d.profile().timeNanos()));
         }
         PushRequest.Builder out = PushRequest.newBuilder();
-        series.values().forEach(out::addSeries);
+        for (ProfileSeries.Builder b : series.values()) {
+            out.addSeries(b);
+        }
         return out.build();
     }
 

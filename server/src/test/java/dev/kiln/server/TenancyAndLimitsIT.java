@@ -8,7 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.common.ErrorCode;
 import dev.kiln.common.testing.PprofBuilder;
+import dev.kiln.proto.push.v1.PushRequest;
+import dev.kiln.proto.push.v1.PushResponse;
+import dev.kiln.proto.push.v1.PusherServiceGrpc;
+import dev.kiln.proto.push.v1.RawProfileSeries;
+import dev.kiln.proto.types.v1.LabelPair;
 import dev.kiln.proto.types.v1.LabelValuesRequest;
 import dev.kiln.proto.types.v1.LabelValuesResponse;
 import dev.kiln.proto.querier.v1.ProfileTypesRequest;
@@ -22,8 +28,10 @@ import dev.kiln.proto.querier.v1.SeriesRequest;
 import dev.kiln.proto.querier.v1.SeriesResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -181,6 +189,68 @@ class TenancyAndLimitsIT {
             assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
         } finally {
             ch.shutdownNow();
+        }
+    }
+
+    /**
+     * Connect pushes call the distributor directly rather than through the gRPC service; for every
+     * refusal (tenant header, labels, payload, limits) they answer the code and message gRPC does,
+     * with the code's HTTP status.
+     */
+    @Test
+    void connectPushAnswersWhatTheGrpcPushAnswers() throws Exception {
+        long nowNanos = NOW_MS * 1_000_000L;
+        byte[] goodPprof = PprofBuilder.cpu().timeNanos(nowNanos).stack(1, "main").bytes();
+        PushRequest good = SingleProcessIT.pushRequest("parity-app", goodPprof);
+        PushRequest reserved = PushRequest.newBuilder(good).setSeries(0, RawProfileSeries.newBuilder(good.getSeries(0))
+                .addLabels(LabelPair.newBuilder().setName("__secret__").setValue("x"))).build();
+        PushRequest notPprof = SingleProcessIT.pushRequest("parity-app", "not a profile".getBytes(StandardCharsets.UTF_8));
+        PushRequest tooOld = SingleProcessIT.pushRequest("parity-app",
+                PprofBuilder.cpu().timeNanos(nowNanos - 3_600_000_000_000L).stack(1, "main").bytes());
+        PushRequest tooManySamples = SingleProcessIT.pushRequest("parity-app", PprofBuilder.cpu().timeNanos(nowNanos)
+                .stack(1, "a").stack(1, "b").stack(1, "c").stack(1, "d").bytes());
+        ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", kiln.httpPort()).usePlaintext().build();
+        try {
+            List<String[]> cases = List.of(
+                    new String[] {null, "unauthenticated", "X-Scope-OrgID"},
+                    new String[] {"../etc", "invalid_argument", "invalid tenant id"},
+                    new String[] {"team-a|team-b", "invalid_argument", "exactly one tenant"},
+                    new String[] {"team-a", "invalid_argument", "__secret__"},
+                    new String[] {"team-a", "invalid_argument", "pprof"},
+                    new String[] {"strict", "invalid_argument", "limits.reject_older_than"},
+                    new String[] {"strict", "invalid_argument", "limits.max_profile_stacktrace_samples"});
+            List<PushRequest> requests = List.of(good, good, good, reserved, notPprof, tooOld, tooManySamples);
+            for (int i = 0; i < cases.size(); i++) {
+                String tenant = cases.get(i)[0];
+                HttpResponse<byte[]> connect = kiln.connectProto("push.v1.PusherService/Push", requests.get(i),
+                        tenant == null ? new String[0] : tenant(tenant));
+                assertError(connect, ErrorCode.valueOf(cases.get(i)[1].toUpperCase(java.util.Locale.ROOT)).httpStatus(), cases.get(i)[1],
+                        cases.get(i)[2]);
+                Status grpc = grpcPush(ch, tenant, requests.get(i));
+                assertEquals(cases.get(i)[1], grpc.getCode().name().toLowerCase(java.util.Locale.ROOT), grpc.toString());
+                assertEquals(JSON.readTree(text(connect)).get("message").asText(), grpc.getDescription());
+            }
+            HttpResponse<byte[]> accepted = kiln.connectProto("push.v1.PusherService/Push", good, tenant("team-a"));
+            assertEquals(200, accepted.statusCode(), text(accepted));
+            assertEquals(PushResponse.getDefaultInstance(), PushResponse.parseFrom(KilnTestClient.body(accepted)));
+            assertEquals(Status.Code.OK, grpcPush(ch, "team-a", SingleProcessIT.pushRequest("parity-app", goodPprof)).getCode());
+            assertEquals(2L, total("team-a", "parity-app"), "both accepted pushes are stored");
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /** The status of a gRPC push on the HTTP port, as {@code tenant} (none when null). */
+    static Status grpcPush(ManagedChannel ch, String tenant, PushRequest request) {
+        Metadata headers = new Metadata();
+        if (tenant != null) {
+            headers.put(Metadata.Key.of("X-Scope-OrgID", Metadata.ASCII_STRING_MARSHALLER), tenant);
+        }
+        try {
+            PusherServiceGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).push(request);
+            return Status.OK;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus();
         }
     }
 

@@ -12,12 +12,12 @@ public final class PprofData {
     public byte[] buf;
 
     public int stringCount;
-    public int[] strOff = new int[256];
-    public int[] strLen = new int[256];
+    public int[] strOff;
+    public int[] strLen;
 
     public int sampleTypeCount;
-    public long[] sampleTypeType = new long[4];
-    public long[] sampleTypeUnit = new long[4];
+    public long[] sampleTypeType;
+    public long[] sampleTypeUnit;
     public long periodTypeType;
     public long periodTypeUnit;
     public long period;
@@ -29,51 +29,124 @@ public final class PprofData {
 
     public int sampleCount;
     /** Per sample: start/count into {@link #locIds} (leaf first). */
-    public int[] sampleLocStart = new int[256];
-    public int[] sampleLocCount = new int[256];
-    public long[] locIds = new long[4096];
+    public int[] sampleLocStart;
+    public int[] sampleLocCount;
+    public long[] locIds;
     public int locIdsSize;
     /** Per sample: start/count into {@link #values}. */
-    public int[] sampleValStart = new int[256];
-    public int[] sampleValCount = new int[256];
-    public long[] values = new long[512];
+    public int[] sampleValStart;
+    public int[] sampleValCount;
+    public long[] values;
     public int valuesSize;
     /** Per sample: start/count into the label columns. */
-    public int[] sampleLabelStart = new int[256];
-    public int[] sampleLabelCount = new int[256];
-    public long[] labelKey = new long[16];
-    public long[] labelStr = new long[16];
-    public long[] labelNum = new long[16];
-    public long[] labelNumUnit = new long[16];
+    public int[] sampleLabelStart;
+    public int[] sampleLabelCount;
+    public long[] labelKey;
+    public long[] labelStr;
+    public long[] labelNum;
+    public long[] labelNumUnit;
     public int labelSize;
 
     public int mappingCount;
-    public long[] mapId = new long[8];
-    public long[] mapStart = new long[8];
-    public long[] mapLimit = new long[8];
-    public long[] mapOffset = new long[8];
-    public long[] mapFilename = new long[8];
-    public long[] mapBuildId = new long[8];
+    public long[] mapId;
+    public long[] mapStart;
+    public long[] mapLimit;
+    public long[] mapOffset;
+    public long[] mapFilename;
+    public long[] mapBuildId;
     /** Bits: 1 has_functions, 2 has_filenames, 4 has_line_numbers, 8 has_inline_frames. */
-    public int[] mapFlags = new int[8];
+    public int[] mapFlags;
 
     public int locationCount;
-    public long[] locId = new long[256];
-    public long[] locMappingId = new long[256];
-    public long[] locAddress = new long[256];
-    public boolean[] locFolded = new boolean[256];
-    public int[] locLineStart = new int[256];
-    public int[] locLineCount = new int[256];
-    public long[] lineFunctionId = new long[256];
-    public long[] lineLine = new long[256];
+    public long[] locId;
+    public long[] locMappingId;
+    public long[] locAddress;
+    public boolean[] locFolded;
+    public int[] locLineStart;
+    public int[] locLineCount;
+    public long[] lineFunctionId;
+    public long[] lineLine;
     public int lineSize;
 
     public int functionCount;
-    public long[] fnId = new long[256];
-    public long[] fnName = new long[256];
-    public long[] fnSystemName = new long[256];
-    public long[] fnFilename = new long[256];
-    public long[] fnStartLine = new long[256];
+    public long[] fnId;
+    public long[] fnName;
+    public long[] fnSystemName;
+    public long[] fnFilename;
+    public long[] fnStartLine;
+
+    /** Columns of the default sizes, which grow as a profile needs. */
+    public PprofData() {
+        this(null);
+    }
+
+    /**
+     * Columns sized for a profile of the shape {@code like} (null: the defaults). Sizing a stream's
+     * decodes like its previous profile saves growing each column step by step from the defaults,
+     * which copied every column several times per profile.
+     */
+    public PprofData(Shape like) {
+        Shape s = like == null ? NO_SHAPE : like;
+        int strings = capacity(256, s.strings());
+        int samples = capacity(256, s.samples());
+        int mappings = capacity(8, s.mappings());
+        int locations = capacity(256, s.locations());
+        int lines = capacity(256, s.lines());
+        int functions = capacity(256, s.functions());
+        int labels = capacity(16, s.labels());
+        strOff = new int[strings];
+        strLen = new int[strings];
+        sampleTypeType = new long[4];
+        sampleTypeUnit = new long[4];
+        sampleLocStart = new int[samples];
+        sampleLocCount = new int[samples];
+        locIds = new long[capacity(4096, s.locIds())];
+        sampleValStart = new int[samples];
+        sampleValCount = new int[samples];
+        values = new long[capacity(512, s.values())];
+        sampleLabelStart = new int[samples];
+        sampleLabelCount = new int[samples];
+        labelKey = new long[labels];
+        labelStr = new long[labels];
+        labelNum = new long[labels];
+        labelNumUnit = new long[labels];
+        mapId = new long[mappings];
+        mapStart = new long[mappings];
+        mapLimit = new long[mappings];
+        mapOffset = new long[mappings];
+        mapFilename = new long[mappings];
+        mapBuildId = new long[mappings];
+        mapFlags = new int[mappings];
+        locId = new long[locations];
+        locMappingId = new long[locations];
+        locAddress = new long[locations];
+        locFolded = new boolean[locations];
+        locLineStart = new int[locations];
+        locLineCount = new int[locations];
+        lineFunctionId = new long[lines];
+        lineLine = new long[lines];
+        fnId = new long[functions];
+        fnName = new long[functions];
+        fnSystemName = new long[functions];
+        fnFilename = new long[functions];
+        fnStartLine = new long[functions];
+    }
+
+    /** How many entries a decoded profile used in each group of columns. */
+    public record Shape(int strings, int samples, int locIds, int values, int labels, int mappings, int locations, int lines,
+            int functions) {}
+
+    private static final Shape NO_SHAPE = new Shape(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /** The shape of the profile decoded into this, for sizing the next decode. */
+    public Shape shape() {
+        return new Shape(stringCount, sampleCount, locIdsSize, valuesSize, labelSize, mappingCount, locationCount, lineSize, functionCount);
+    }
+
+    /** The default, or the hinted size with an eighth of headroom: the next profile is often a little larger. */
+    private static int capacity(int defaultSize, int hint) {
+        return Math.max(defaultSize, hint + (hint >> 3));
+    }
 
     /** Decodes string {@code i}; callers on hot paths compare bytes instead. */
     public String string(long i) {

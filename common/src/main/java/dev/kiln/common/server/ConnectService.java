@@ -7,6 +7,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.HttpData;
@@ -17,6 +18,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.kiln.common.ErrorCode;
+import dev.kiln.common.KilnException;
 import dev.kiln.common.tenant.Tenants;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -33,12 +35,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The Connect protocol's unary calls ({@code POST /pkg.Service/Method} with {@code application/proto}
  * or {@code application/json}), served by invoking the very same grpc-java service through an
- * in-process channel: one implementation, two protocols. Errors use Connect's JSON shape
+ * in-process channel: one implementation, two protocols. Methods registered as {@link DirectUnary}
+ * skip the channel: their handler runs on {@code blockingExecutor} with the parsed request, the
+ * tenant resolved as {@link dev.kiln.common.tenant.TenantServerInterceptor} does and errors mapped by
+ * {@link GrpcErrors}, so the answers are the same. Errors use Connect's JSON shape
  * {@code {"code":"invalid_argument","message":"..."}} with the mapped HTTP status.
  */
 public final class ConnectService implements HttpService {
@@ -49,10 +55,20 @@ public final class ConnectService implements HttpService {
     private final Channel channel;
     private final Map<String, MethodDescriptor<Message, Message>> methods = new HashMap<>();
     private final Map<String, Message> prototypes = new HashMap<>();
+    private final Map<String, DirectUnary.Handler<Message, Message>> direct = new HashMap<>();
+    private final boolean multitenancyEnabled;
+    private final Executor blockingExecutor;
 
+    /**
+     * @param directMethods      methods of {@code services} whose Connect calls run their handler directly
+     * @param blockingExecutor   runs the direct handlers (they may block, e.g. on the write-ahead log)
+     */
     @SuppressWarnings("unchecked")
-    public ConnectService(Channel inProcessChannel, List<ServerServiceDefinition> services) {
+    public ConnectService(Channel inProcessChannel, List<ServerServiceDefinition> services, List<DirectUnary<?, ?>> directMethods,
+            boolean multitenancyEnabled, Executor blockingExecutor) {
         this.channel = inProcessChannel;
+        this.multitenancyEnabled = multitenancyEnabled;
+        this.blockingExecutor = blockingExecutor;
         for (ServerServiceDefinition def : services) {
             for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
                 MethodDescriptor<?, ?> md = m.getMethodDescriptor();
@@ -63,6 +79,13 @@ public final class ConnectService implements HttpService {
                 methods.put(path, (MethodDescriptor<Message, Message>) md);
                 prototypes.put(path, (Message) ((MethodDescriptor.PrototypeMarshaller<?>) md.getRequestMarshaller()).getMessagePrototype());
             }
+        }
+        for (DirectUnary<?, ?> d : directMethods) {
+            String path = "/" + d.method().getFullMethodName();
+            if (!methods.containsKey(path)) {
+                throw new IllegalArgumentException("direct method " + path + " is not a unary method of a public service");
+            }
+            direct.put(path, (DirectUnary.Handler<Message, Message>) d.handler());
         }
     }
 
@@ -89,21 +112,20 @@ public final class ConnectService implements HttpService {
         if (encoding != null && !encoding.equalsIgnoreCase("identity") && !encoding.equalsIgnoreCase("gzip")) {
             return error(ErrorCode.UNIMPLEMENTED, "unsupported content encoding " + encoding + ": use gzip or identity");
         }
-        Metadata md2 = new Metadata();
         String tenant = req.headers().get(Tenants.HEADER);
-        if (tenant != null) {
-            md2.put(Tenants.METADATA_KEY, tenant);
-        }
-        CallOptions options = CallOptions.DEFAULT;
+        long timeoutMs = -1;
         String timeout = req.headers().get("connect-timeout-ms");
         if (timeout != null) {
             try {
-                options = options.withDeadlineAfter(Long.parseLong(timeout.trim()), TimeUnit.MILLISECONDS);
+                timeoutMs = Long.parseLong(timeout.trim());
             } catch (NumberFormatException e) {
                 return error(ErrorCode.INVALID_ARGUMENT, "invalid Connect-Timeout-Ms header '" + timeout + "'");
             }
         }
-        CallOptions callOptions = options;
+        long deadlineMs = timeoutMs;
+        DirectUnary.Handler<Message, Message> handler = direct.get(path);
+        CallOptions callOptions = timeoutMs < 0 ? CallOptions.DEFAULT
+                : CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<HttpResponse> result = req.aggregate().thenCompose(agg -> {
             Message request;
             try {
@@ -111,7 +133,14 @@ public final class ConnectService implements HttpService {
             } catch (ConnectError e) {
                 return CompletableFuture.completedFuture(error(e.code, e.getMessage()));
             }
-            Channel ch = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(md2));
+            if (handler != null) {
+                return callDirect(handler, tenant, request, json, deadlineMs);
+            }
+            Metadata headers = new Metadata();
+            if (tenant != null) {
+                headers.put(Tenants.METADATA_KEY, tenant);
+            }
+            Channel ch = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
             ListenableFuture<Message> call = ClientCalls.futureUnaryCall(ch.newCall(md, callOptions), request);
             CompletableFuture<HttpResponse> out = new CompletableFuture<>();
             Futures.addCallback(call, new FutureCallback<>() {
@@ -122,13 +151,46 @@ public final class ConnectService implements HttpService {
 
                 @Override
                 public void onFailure(Throwable t) {
-                    Status s = Status.fromThrowable(t);
-                    out.complete(error(ErrorCode.fromGrpcCode(s.getCode().value()), s.getDescription() == null ? s.getCode().name() : s.getDescription()));
+                    out.complete(error(Status.fromThrowable(t)));
                 }
             }, MoreExecutors.directExecutor());
             return out;
         });
         return HttpResponse.of(result);
+    }
+
+    /**
+     * Runs a direct handler as the gRPC call would: the tenant is resolved (and refused) like
+     * {@link dev.kiln.common.tenant.TenantServerInterceptor} does, exceptions map through
+     * {@link GrpcErrors}, and a Connect timeout answers deadline_exceeded while the handler, which
+     * does not watch for cancellation in either path, finishes on its own.
+     */
+    private CompletableFuture<HttpResponse> callDirect(DirectUnary.Handler<Message, Message> handler, String tenantHeader, Message request,
+            boolean json, long timeoutMs) {
+        String tenant;
+        try {
+            tenant = Tenants.resolve(tenantHeader, multitenancyEnabled);
+        } catch (KilnException e) {
+            return CompletableFuture.completedFuture(error(GrpcErrors.toStatus(e)));
+        }
+        CompletableFuture<HttpResponse> out = new CompletableFuture<>();
+        blockingExecutor.execute(() -> {
+            try {
+                out.complete(success(handler.call(tenant, request), json));
+            } catch (Throwable t) {
+                out.complete(error(GrpcErrors.toStatus(t)));
+            }
+        });
+        if (timeoutMs >= 0) {
+            out.completeOnTimeout(error(ErrorCode.DEADLINE_EXCEEDED, "deadline exceeded after " + timeoutMs + "ms"),
+                    timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        return out;
+    }
+
+    /** The Connect error for a gRPC status (for direct handlers: the status {@link Unary} would have sent). */
+    private static HttpResponse error(Status s) {
+        return error(ErrorCode.fromGrpcCode(s.getCode().value()), s.getDescription() == null ? s.getCode().name() : s.getDescription());
     }
 
     private Message parse(String path, AggregatedHttpRequest agg, boolean json) throws ConnectError {
@@ -141,9 +203,10 @@ public final class ConnectService implements HttpService {
                 JSON_PARSER.merge(text.isBlank() ? "{}" : text, b);
                 return b.build();
             }
-            byte[] bytes = content.array();
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
-            // Alias large byte fields (raw profiles) into the request buffer instead of copying them.
+            // Alias large byte fields (raw profiles) into the request buffer instead of copying them:
+            // protobuf aliases only input it may treat as immutable, which a wrapped ByteString is
+            // (the aggregated body is not modified once parsed).
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(content.array()).newCodedInput();
             in.enableAliasing(true);
             return prototype.getParserForType().parseFrom(in);
         } catch (InvalidProtocolBufferException e) {

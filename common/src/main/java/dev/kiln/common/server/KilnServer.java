@@ -48,6 +48,7 @@ public final class KilnServer implements AutoCloseable {
     private final ServerConfig config;
     private final PrometheusMeterRegistry registry;
     private final List<ServerServiceDefinition> publicServices = new ArrayList<>();
+    private final List<DirectUnary<?, ?>> directMethods = new ArrayList<>();
     private final List<ServerServiceDefinition> internalServices = new ArrayList<>();
     private final List<Route> routes = new ArrayList<>();
     private final List<Supplier<String>> readinessChecks = new CopyOnWriteArrayList<>();
@@ -79,6 +80,15 @@ public final class KilnServer implements AutoCloseable {
     public synchronized void addPublicService(BindableService service) {
         checkNotStarted();
         publicServices.add(service.bindService());
+    }
+
+    /**
+     * A Pyroscope-compatible API on the HTTP port whose {@code direct} methods Connect requests call
+     * without the in-process gRPC hop (gRPC requests still go through {@code service}).
+     */
+    public synchronized void addPublicService(BindableService service, List<DirectUnary<?, ?>> direct) {
+        addPublicService(service);
+        directMethods.addAll(direct);
     }
 
     /** An internal API on the gRPC port. */
@@ -153,7 +163,7 @@ public final class KilnServer implements AutoCloseable {
                 gb.addService(ServerInterceptors.intercept(d, tenants));
             }
             sb.service(gb.build(), metrics.decorator());
-            ConnectService connect = new ConnectService(inProcessChannel, publicServices);
+            ConnectService connect = new ConnectService(inProcessChannel, publicServices, directMethods, config.multitenancyEnabled(), executor);
             for (String path : connect.paths()) {
                 sb.route().path(path).methods(HttpMethod.POST)
                         .consumes(ConnectService.APPLICATION_PROTO, MediaType.PROTOBUF, MediaType.X_PROTOBUF, MediaType.JSON, MediaType.JSON_UTF_8)

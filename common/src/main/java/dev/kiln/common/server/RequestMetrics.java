@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -21,6 +23,10 @@ final class RequestMetrics {
     };
 
     private final MeterRegistry registry;
+    /** Timers by (method, route, status): registering one per request (tag sorting, registry lookup) cost more than recording. */
+    private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
+    private record TimerKey(String method, String route, String status) {}
 
     RequestMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -40,12 +46,16 @@ final class RequestMetrics {
                 if (grpcStatus != null && !grpcStatus.equals("0")) {
                     status = "grpc_" + grpcStatus;
                 }
-                Timer.builder("pyroscope.request.duration")
-                        .description("Time (in seconds) spent serving HTTP requests.")
-                        .tags("method", method, "route", route, "status_code", status, "ws", "false")
-                        .serviceLevelObjectives(BUCKETS)
-                        .register(registry)
-                        .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                TimerKey key = new TimerKey(method, route, status);
+                Timer timer = timers.get(key);
+                if (timer == null) {
+                    timer = timers.computeIfAbsent(key, k -> Timer.builder("pyroscope.request.duration")
+                            .description("Time (in seconds) spent serving HTTP requests.")
+                            .tags("method", k.method(), "route", k.route(), "status_code", k.status(), "ws", "false")
+                            .serviceLevelObjectives(BUCKETS)
+                            .register(registry));
+                }
+                timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             });
             return delegate.serve(ctx, req);
         };

@@ -10,6 +10,7 @@ import dev.kiln.common.io.Gzip;
 import dev.kiln.common.testing.PprofBuilder;
 import dev.kiln.proto.pprof.Profile;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +44,34 @@ class PprofDecoderTest {
         long[] locs = Arrays.copyOfRange(d.locIds, d.sampleLocStart[0], d.sampleLocStart[0] + 3);
         assertArrayEquals(new long[] {1, 2, 3}, locs);
         assertEquals("main", d.string(d.fnName[(int) d.lineFunctionId[d.locLineStart[2]] - 1]));
+    }
+
+    /** Columns sized from a shape hint (too small, exact or too large) decode exactly as grown ones do. */
+    @Test
+    void sizeHintsChangeOnlyTheColumnCapacities() {
+        PprofBuilder b = PprofBuilder.cpu().timeNanos(1_700_000_000_000_000_000L);
+        for (int i = 0; i < 400; i++) {
+            b.labels("worker", "w" + (i % 7)).stack(i + 1, "main", "loop" + (i % 50), "leaf" + i);
+        }
+        byte[] bytes = b.bytes();
+        PprofData grown = new PprofDecoder().decode(bytes, 0, bytes.length, new PprofData());
+        PprofData.Shape exact = grown.shape();
+        assertEquals(new PprofData.Shape(grown.stringCount, 400, 1200, 400, 400, 0, grown.locationCount, grown.lineSize,
+                grown.functionCount), exact);
+        PprofData.Shape small = new PprofData.Shape(1, 1, 1, 1, 1, 1, 1, 1, 1);
+        PprofData.Shape large = new PprofData.Shape(9000, 9000, 90_000, 9000, 9000, 90, 9000, 9000, 9000);
+        for (PprofData.Shape hint : List.of(small, exact, large)) {
+            PprofData d = new PprofDecoder().decode(bytes, 0, bytes.length, new PprofData(hint));
+            assertEquals(exact, d.shape(), hint.toString());
+            for (int s = 0; s < 400; s++) {
+                assertEquals(grown.value(s, 0), d.value(s, 0));
+                assertEquals(grown.locIds[grown.sampleLocStart[s]], d.locIds[d.sampleLocStart[s]]);
+                assertEquals(grown.string(grown.labelStr[grown.sampleLabelStart[s]]), d.string(d.labelStr[d.sampleLabelStart[s]]));
+            }
+            for (int f = 0; f < grown.functionCount; f++) {
+                assertEquals(grown.string(grown.fnName[f]), d.string(d.fnName[f]));
+            }
+        }
     }
 
     @Test

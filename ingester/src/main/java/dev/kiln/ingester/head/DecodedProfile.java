@@ -72,6 +72,11 @@ public final class DecodedProfile {
         return parts.size();
     }
 
+    /** How large the decoded pprof's columns had to be (see {@link PprofData#PprofData(PprofData.Shape)}). */
+    public PprofData.Shape shape() {
+        return pprof.shape();
+    }
+
     /**
      * Decodes and validates one pushed pprof.
      *
@@ -81,9 +86,18 @@ public final class DecodedProfile {
      */
     public static DecodedProfile decode(Labels seriesLabels, byte[] payload, String id, long defaultTimeNanos,
             Map<String, String> displayNames, Limits limits) {
+        return decode(seriesLabels, payload, id, defaultTimeNanos, displayNames, limits, null);
+    }
+
+    /**
+     * The same, with the decode's columns sized for a profile of the shape {@code sizeHint} (e.g. the
+     * {@link #shape()} of the last profile of the same source; null: grow from the defaults).
+     */
+    public static DecodedProfile decode(Labels seriesLabels, byte[] payload, String id, long defaultTimeNanos,
+            Map<String, String> displayNames, Limits limits, PprofData.Shape sizeHint) {
         byte[] raw = Gzip.maybeDecompress(payload, limits.maxProfileSizeBytes() > 0 ? limits.maxProfileSizeBytes() : Long.MAX_VALUE,
                 "profile", "limits.max_profile_size_bytes");
-        PprofData p = new PprofDecoder().decode(raw, 0, raw.length, new PprofData());
+        PprofData p = new PprofDecoder().decode(raw, 0, raw.length, new PprofData(sizeHint));
         PprofRefs refs = PprofRefs.validate(p);
         if (limits.maxProfileStacktraceSamples() > 0 && p.sampleCount > limits.maxProfileStacktraceSamples()) {
             throw new InvalidInputException("profile has " + p.sampleCount + " samples, more than the limit of "

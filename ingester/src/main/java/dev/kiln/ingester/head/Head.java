@@ -35,8 +35,15 @@ public final class Head {
     /** The head block for a profile, created when the window has none. */
     public HeadBlock blockFor(String tenant, long tsNanos) {
         long start = windowStart(tsNanos);
-        return tenants.computeIfAbsent(tenant, t -> new ConcurrentSkipListMap<>())
-                .computeIfAbsent(start, s -> new HeadBlock(Ulid.generate(), tenant, s, s + blockDurationMs, deltas));
+        // Lookups first: computeIfAbsent's lambda profile is shared with every other caller, which
+        // deoptimized the push path compiled around it (see Ingester.push).
+        ConcurrentSkipListMap<Long, HeadBlock> windows = tenants.get(tenant);
+        if (windows == null) {
+            windows = tenants.computeIfAbsent(tenant, t -> new ConcurrentSkipListMap<>());
+        }
+        HeadBlock block = windows.get(start);
+        return block != null ? block
+                : windows.computeIfAbsent(start, s -> new HeadBlock(Ulid.generate(), tenant, s, s + blockDurationMs, deltas));
     }
 
     /**

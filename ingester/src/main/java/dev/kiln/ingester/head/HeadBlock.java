@@ -39,6 +39,8 @@ public final class HeadBlock implements QueryableBlock {
     private volatile long sampleCount;
     private volatile long profileBytes;
     private volatile long lastAppendMs;
+    /** {@link #sizeBytes()} as of the last append: every push checks the memory limits over all head blocks. */
+    private volatile long sizeBytes;
 
     /** @param deltas turns cumulative profiles into deltas; shared by all head blocks of the ingester */
     public HeadBlock(String id, String tenant, long windowStartMs, long windowEndMs, CumulativeDeltas deltas) {
@@ -110,7 +112,7 @@ public final class HeadBlock implements QueryableBlock {
 
     /** Approximate heap bytes held, for the head size limit. */
     public long sizeBytes() {
-        return symbols.sizeBytes() + profileBytes + index.size() * 512L;
+        return sizeBytes;
     }
 
     /** Stores a decoded profile. Cannot fail on input: the profile was validated when decoded. */
@@ -144,6 +146,7 @@ public final class HeadBlock implements QueryableBlock {
             profileCount++;
             sampleCount += samples;
             profileBytes += added;
+            sizeBytes = symbols.sizeBytes() + profileBytes + index.size() * 512L;
             lastAppendMs = System.currentTimeMillis();
         } finally {
             writeLock.unlock();

@@ -70,7 +70,7 @@ public final class Wal implements Closeable {
     private IOException failure;
 
     /** One append call: its encoded frames, the block of each frame, and the wait for durability. */
-    private record Append(List<byte[]> frames, List<BlockRef> blocks, CompletableFuture<Void> done) {}
+    private record Append(List<WalFrames.PushFrame> frames, List<BlockRef> blocks, CompletableFuture<Void> done) {}
 
     private Wal(Path dir, WalConfig config, FlushedLog flushedLog, Set<BlockRef> flushed) {
         this.dir = dir;
@@ -154,7 +154,7 @@ public final class Wal implements Closeable {
         if (records.isEmpty()) {
             return;
         }
-        List<byte[]> frames = new ArrayList<>(records.size());
+        List<WalFrames.PushFrame> frames = new ArrayList<>(records.size());
         List<BlockRef> blocks = new ArrayList<>(records.size());
         for (WalRecord r : records) {
             frames.add(WalFrames.push(r));
@@ -293,14 +293,15 @@ public final class Wal implements Closeable {
                 Set<BlockRef> runBlocks = new HashSet<>();
                 for (Append a : batch) {
                     for (int i = 0; i < a.frames().size(); i++) {
-                        byte[] frame = a.frames().get(i);
-                        if (activeBytes + frame.length > config.segmentSizeBytes() && activeBytes > WalFrames.FILE_HEADER.length) {
+                        WalFrames.PushFrame frame = a.frames().get(i);
+                        if (activeBytes + frame.length() > config.segmentSizeBytes() && activeBytes > WalFrames.FILE_HEADER.length) {
                             writeRun(run, runBlocks);
                             rotate();
                         }
-                        run.add(ByteBuffer.wrap(frame));
+                        run.add(ByteBuffer.wrap(frame.head()));
+                        run.add(ByteBuffer.wrap(frame.payload()));
                         runBlocks.add(a.blocks().get(i));
-                        activeBytes += frame.length;
+                        activeBytes += frame.length();
                     }
                 }
                 writeRun(run, runBlocks);

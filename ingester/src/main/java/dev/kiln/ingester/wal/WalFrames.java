@@ -26,12 +26,31 @@ final class WalFrames {
 
     private WalFrames() {}
 
-    static byte[] push(WalRecord r) {
+    /**
+     * A PUSH frame as written: {@code head} holds the frame header and the fields before the
+     * payload, which follows unchanged. Kept apart so that a push's payload (a whole profile) is not
+     * copied into a frame buffer; the committer writes both with one gathering write.
+     */
+    record PushFrame(byte[] head, byte[] payload) {
+        int length() {
+            return head.length + payload.length;
+        }
+    }
+
+    static PushFrame push(WalRecord r) {
         byte[] tenant = utf8(r.tenant(), 0xffff, "tenant");
         byte[] id = utf8(r.blockId(), 0xff, "block id");
-        ByteBuffer b = frame(PUSH, 2 + tenant.length + 1 + id.length + 8 + r.payload().length);
-        b.putShort((short) tenant.length).put(tenant).put((byte) id.length).put(id).putLong(r.windowStartMs()).put(r.payload());
-        return seal(b);
+        int fields = 2 + tenant.length + 1 + id.length + 8;
+        ByteBuffer b = ByteBuffer.allocate(FRAME_HEADER + fields);
+        b.putInt(fields + r.payload().length).put(PUSH).putInt(0);
+        b.putShort((short) tenant.length).put(tenant).put((byte) id.length).put(id).putLong(r.windowStartMs());
+        byte[] head = b.array();
+        CRC32C crc = new CRC32C();
+        crc.update(head, 0, 5);
+        crc.update(head, FRAME_HEADER, fields);
+        crc.update(r.payload());
+        ByteBuffer.wrap(head, 5, 4).putInt((int) crc.getValue());
+        return new PushFrame(head, r.payload());
     }
 
     static byte[] flushed(BlockRef ref) {

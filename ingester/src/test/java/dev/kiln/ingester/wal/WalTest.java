@@ -58,7 +58,7 @@ class WalTest {
                 wal.append(List.of(r));
             }
         }
-        int frame = WalFrames.push(written.getFirst()).length;
+        int frame = WalFrames.push(written.getFirst()).length();
         int perSegment = (4096 - WalFrames.FILE_HEADER.length) / frame;
         List<Path> segments = segmentFiles();
         assertEquals(12 / perSegment, segments.size());
@@ -83,7 +83,7 @@ class WalTest {
             }
         }
         byte[] segment = Files.readAllBytes(original.resolve(FIRST_SEGMENT));
-        int lastStart = segment.length - WalFrames.push(written.getLast()).length;
+        int lastStart = segment.length - WalFrames.push(written.getLast()).length();
         for (int cut = lastStart + 1; cut < segment.length; cut++) {
             Path copy = dir.resolve("cut-" + cut);
             Files.createDirectories(copy);
@@ -113,7 +113,7 @@ class WalTest {
     @Test
     void badChecksumInTheLastSegmentTruncatesAtThatRecord() throws IOException {
         List<WalRecord> written = writeRecords(WalConfig.DEFAULTS, 5, 100);
-        int frame = WalFrames.push(written.getFirst()).length;
+        int frame = WalFrames.push(written.getFirst()).length();
         long third = WalFrames.FILE_HEADER.length + 2L * frame;
         flipByte(dir.resolve(FIRST_SEGMENT), third + frame - 1);
 
@@ -130,7 +130,7 @@ class WalTest {
     @Test
     void damageInAnEarlierSegmentSkipsOnlyTheRestOfThatSegment() throws IOException {
         List<WalRecord> written = writeRecords(SMALL_SEGMENTS, 9, 1000);
-        int frame = WalFrames.push(written.getFirst()).length;
+        int frame = WalFrames.push(written.getFirst()).length();
         int perSegment = (4096 - WalFrames.FILE_HEADER.length) / frame;
         long second = WalFrames.FILE_HEADER.length + frame;
         Path first = dir.resolve(FIRST_SEGMENT);
