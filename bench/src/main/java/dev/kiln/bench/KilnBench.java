@@ -226,7 +226,9 @@ public final class KilnBench {
         r.add("memory", "flushed_blocks", m.flushedBlocks(), "", "early flushes cut the head into this many blocks");
         r.add("memory", "peak_head_estimate_mb", m.peakHeadEstimateBytes() / MIB, "MiB",
                 Report.ratio(m.peakHeadEstimateBytes(), limit, "the limit"));
-        r.add("memory", "baseline_heap_mb", m.baselineHeapBytes() / MIB, "MiB", "live heap before that Kiln started (the bench's payloads)");
+        r.add("memory", "peak_block_cache_mb", m.peakBlockCacheBytes() / MIB, "MiB",
+                "flushed blocks' symbols kept for queries (-query.block-cache-bytes = the head limit)");
+        r.add("memory", "baseline_heap_mb", m.baselineHeapBytes() / MIB, "MiB", "live heap once that Kiln started, before its first push (the bench's payloads)");
         long above = m.peakLiveHeapBytes() - m.baselineHeapBytes();
         r.add("memory", "peak_live_heap_mb", above / MIB, "MiB", Report.ratio(above, limit, "the limit") + " (above the baseline)");
     }

@@ -1,5 +1,6 @@
 package dev.kiln.bench;
 
+import dev.kiln.common.block.BlockCache;
 import dev.kiln.common.config.ConfigLoader;
 import dev.kiln.server.Kiln;
 import java.io.IOException;
@@ -25,12 +26,13 @@ final class MemoryBound {
     static final long LIVE_HEAP_SAMPLE_MS = 2_000;
 
     /**
-     * @param baselineHeapBytes live heap before the Kiln under test started (the bench's own data: payloads)
+     * @param baselineHeapBytes live heap once the Kiln under test started, before any push (the bench's own data: payloads)
      * @param peakLiveHeapBytes the largest live heap seen while pushing, baseline included
      * @param flushedBlocks     blocks the head was cut into (early flushes), as found in the bucket
+     * @param peakBlockCacheBytes the most the block cache held (symbols of flushed blocks, bounded by the head limit here)
      */
     record Result(long headLimitBytes, long baselineHeapBytes, long peakLiveHeapBytes, long peakHeadEstimateBytes,
-            long flushedBlocks, IngestLoad.Result ingest) {}
+            long flushedBlocks, long peakBlockCacheBytes, IngestLoad.Result ingest) {}
 
     private MemoryBound() {}
 
@@ -42,16 +44,21 @@ final class MemoryBound {
         flags.add("-storage.filesystem.dir=" + storage);
         flags.add("-compactor.data-dir=" + work.resolve("compactor"));
         flags.add("-pyroscopedb.max-head-bytes=" + headLimitBytes);
-        long baseline = liveHeap();
+        // flushed blocks keep their symbols in the block cache (an eighth of the heap by default): as much as the head here
+        flags.add("-query.block-cache-bytes=" + headLimitBytes);
         Kiln kiln = new Kiln(new ConfigLoader(Kiln.keys()).load(flags.toArray(String[]::new), k -> null));
         kiln.start();
         try {
-            long[] peaks = new long[2];
+            // measured once this Kiln has started: it resized the process's block cache, dropping
+            // what the bench's earlier Kilns had cached
+            long baseline = liveHeap();
+            long[] peaks = new long[3];
             AtomicBoolean stop = new AtomicBoolean();
             Thread sampler = Thread.ofPlatform().name("bench-memory-sampler").daemon().start(() -> {
                 long nextLive = System.currentTimeMillis();
                 while (!stop.get()) {
                     peaks[1] = Math.max(peaks[1], kiln.ingester().head().sizeBytes());
+                    peaks[2] = Math.max(peaks[2], BlockCache.shared().usedBytes());
                     if (System.currentTimeMillis() >= nextLive) {
                         peaks[0] = Math.max(peaks[0], liveHeap());
                         nextLive = System.currentTimeMillis() + LIVE_HEAP_SAMPLE_MS;
@@ -71,7 +78,7 @@ final class MemoryBound {
                 sampler.join();
             }
             peaks[0] = Math.max(peaks[0], liveHeap());
-            return new Result(headLimitBytes, baseline, peaks[0], peaks[1], countBlocks(storage), ingest);
+            return new Result(headLimitBytes, baseline, peaks[0], peaks[1], countBlocks(storage), peaks[2], ingest);
         } finally {
             kiln.close();
         }

@@ -27,7 +27,7 @@ class KilnBenchSmokeTest {
             "storage.samples", "storage.bytes_per_sample", "storage.symbol_bytes_per_sample", "storage.pushes_per_distinct_profile",
             "storage.compacted_bytes_per_sample",
             "memory.head_limit_mb", "memory.pushed_mb", "memory.flushed_blocks", "memory.peak_head_estimate_mb",
-            "memory.baseline_heap_mb", "memory.peak_live_heap_mb");
+            "memory.peak_block_cache_mb", "memory.baseline_heap_mb", "memory.peak_live_heap_mb");
 
     @Test
     void tinyRunReportsEveryFigure(@TempDir Path dir) throws Exception {
