@@ -1,6 +1,7 @@
 package dev.kiln.ingester;
 
 import dev.kiln.common.config.Config;
+import dev.kiln.common.config.ConfigException;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.config.ConfigType;
 import dev.kiln.common.query.QuerySplit;
@@ -51,7 +52,7 @@ public record IngesterConfig(Path dataPath, Duration maxBlockDuration, WalConfig
     static long maxHeadBytes(Config c) {
         long configured = c.getLong("pyroscopedb.max_head_bytes");
         if (configured < -1) {
-            throw new dev.kiln.common.config.ConfigException("pyroscopedb.max_head_bytes must be -1 (a quarter of the heap), 0 (no limit) "
+            throw new ConfigException("pyroscopedb.max_head_bytes must be -1 (a quarter of the heap), 0 (no limit) "
                     + "or a size in bytes, got " + configured);
         }
         return configured == -1 ? Runtime.getRuntime().maxMemory() / 4 : configured;

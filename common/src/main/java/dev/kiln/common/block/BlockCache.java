@@ -7,10 +7,13 @@ import dev.kiln.common.config.ConfigType;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.ref.WeakReference;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * What blocks keep in memory between queries — their symbols and resolved stack trees — bounded
@@ -84,6 +87,27 @@ public final class BlockCache {
 
     public synchronized long evictions() {
         return evictions;
+    }
+
+    /**
+     * One value of a block kept in the process's cache: held weakly here and strongly by the cache
+     * until it is evicted; loaded again when the collector has freed it since.
+     */
+    static final class Slot<T> {
+        private WeakReference<T> ref = new WeakReference<>(null);
+
+        /** The value, loaded with {@code load} when absent and (re)admitted to the cache with its estimated size. */
+        synchronized T get(Supplier<T> load, ToLongFunction<T> bytes) {
+            T value = ref.get();
+            if (value == null) {
+                value = load.get();
+                ref = new WeakReference<>(value);
+            } else if (SHARED.touch(value)) {
+                return value;
+            }
+            SHARED.put(value, bytes.applyAsLong(value));
+            return value;
+        }
     }
 
     private void evict() {

@@ -14,7 +14,6 @@ import dev.kiln.common.selector.Selector;
 import dev.kiln.common.symbols.Symbols;
 import dev.kiln.common.tree.CallTree;
 import dev.kiln.common.tree.StackResolver;
-import java.lang.ref.WeakReference;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -45,9 +44,8 @@ public final class ParquetBlock implements QueryableBlock {
     private final ParquetFiles.Footer profiles;
     /** Null when the block has no rollup or the reader was told not to use it. */
     private final BlockRollup rollup;
-    /** Held strongly by the process's {@link BlockCache} while it keeps them; weakly here. */
-    private WeakReference<Symbols> symbols = new WeakReference<>(null);
-    private WeakReference<StackResolver.Resolved> resolved = new WeakReference<>(null);
+    private final BlockCache.Slot<Symbols> symbols = new BlockCache.Slot<>();
+    private final BlockCache.Slot<StackResolver.Resolved> resolved = new BlockCache.Slot<>();
 
     private ParquetBlock(ObjectStore store, BlockMeta meta, boolean useRollup) {
         this.store = store;
@@ -100,17 +98,7 @@ public final class ParquetBlock implements QueryableBlock {
 
     /** The block's symbols, loaded on first use and kept in the {@link BlockCache} (loaded again once evicted). */
     Symbols symbols() {
-        synchronized (this) {
-            Symbols s = symbols.get();
-            if (s == null || !BlockCache.shared().touch(s)) {
-                if (s == null) {
-                    s = BlockSymbolsReader.read(name, this::wholeFile);
-                    symbols = new WeakReference<>(s);
-                }
-                BlockCache.shared().put(s, s.estimatedBytes());
-            }
-            return s;
-        }
+        return symbols.get(() -> BlockSymbolsReader.read(name, this::wholeFile), Symbols::estimatedBytes);
     }
 
     /**
@@ -123,17 +111,7 @@ public final class ParquetBlock implements QueryableBlock {
 
     /** The block's stack tree resolved into names, built on first use and kept in the {@link BlockCache} like the symbols. */
     private StackResolver.Resolved resolved(Symbols s) {
-        synchronized (this) {
-            StackResolver.Resolved r = resolved.get();
-            if (r == null || !BlockCache.shared().touch(r)) {
-                if (r == null) {
-                    r = StackResolver.resolveAll(s);
-                    resolved = new WeakReference<>(r);
-                }
-                BlockCache.shared().put(r, r.estimatedBytes());
-            }
-            return r;
-        }
+        return resolved.get(() -> StackResolver.resolveAll(s), StackResolver.Resolved::estimatedBytes);
     }
 
     BlockSeriesIndex seriesIndex() {

@@ -2,11 +2,13 @@ package dev.kiln.common.memory;
 
 import dev.kiln.common.KilnException;
 import dev.kiln.common.config.Config;
+import dev.kiln.common.config.ConfigException;
 import dev.kiln.common.config.ConfigKey;
 import dev.kiln.common.config.ConfigType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,14 +47,14 @@ public final class QueryMemoryBudget {
     public static QueryMemoryBudget from(Config config, MeterRegistry registry) {
         long configured = config.getLong(BUDGET.path());
         if (configured < 0) {
-            throw new dev.kiln.common.config.ConfigException(BUDGET.path() + " must be >= 0, got " + configured);
+            throw new ConfigException(BUDGET.path() + " must be >= 0, got " + configured);
         }
         return new QueryMemoryBudget(configured == 0 ? Runtime.getRuntime().maxMemory() / 4 : configured, registry);
     }
 
     /** A budget that never refuses: for tools and tests that merge outside a server. */
     public static QueryMemoryBudget unlimited() {
-        return new QueryMemoryBudget(Long.MAX_VALUE, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        return new QueryMemoryBudget(Long.MAX_VALUE, new SimpleMeterRegistry());
     }
 
     public long limitBytes() {

@@ -31,9 +31,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Kiln's internal query API over a set of blocks: what ingesters (head + local blocks) and
@@ -169,22 +167,6 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
     }
 
     /**
-     * Scans every block into a part of its own ({@code scan}), in parallel, and folds the parts
-     * into {@code result} one at a time ({@code merge}): for results that are not thread-safe.
-     */
-    private <R> R mergeParts(List<QueryableBlock> blocks, R result, Supplier<R> newPart, BiConsumer<QueryableBlock, R> scan,
-            BiConsumer<R, R> merge) {
-        forEach(blocks, b -> {
-            R part = newPart.get();
-            scan.accept(b, part);
-            synchronized (result) {
-                merge.accept(result, part);
-            }
-        });
-        return result;
-    }
-
-    /**
      * The merged call tree of a selection ({@code blockIds}: only those blocks, or all when empty):
      * blocks aggregate in parallel and resolve into one tree (see {@link QueryableBlock#mergeTree}),
      * which counts against the memory budget until it is encoded.
@@ -230,14 +212,25 @@ public final class BlockQueryService extends QueryServiceGrpc.QueryServiceImplBa
         });
     }
 
-    /** The keys of the profiles a selection matches in its blocks, each once however many blocks hold it. */
+    /**
+     * The keys of the profiles a selection matches in its blocks, each once however many blocks
+     * hold it. Blocks list their keys in parallel, each into a set of its own (a set is not
+     * thread-safe), folded into the result one at a time.
+     */
     @Override
     public void selectProfileKeys(Selection request, StreamObserver<ProfileKeys> obs) {
         Unary.run(obs, () -> {
             SelectionSpec spec = SelectionSpec.fromProto(request);
             try (QueryMemoryBudget.Reservation held = memory.open()) {
-                return mergeParts(blocks(spec.range(), request.getBlockIdsList()), trackedKeySet(held), () -> trackedKeySet(held),
-                        (b, part) -> b.profileKeys(spec, part), ProfileKeySet::addAll).toProto();
+                ProfileKeySet all = trackedKeySet(held);
+                forEach(blocks(spec.range(), request.getBlockIdsList()), b -> {
+                    ProfileKeySet part = trackedKeySet(held);
+                    b.profileKeys(spec, part);
+                    synchronized (all) {
+                        all.addAll(part);
+                    }
+                });
+                return all.toProto();
             }
         });
     }

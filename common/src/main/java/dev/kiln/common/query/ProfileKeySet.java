@@ -2,6 +2,7 @@ package dev.kiln.common.query;
 
 import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.memory.QueryMemoryBudget;
+import dev.kiln.common.memory.TrackedSize;
 import dev.kiln.common.model.Fnv1a;
 import dev.kiln.proto.query.v1.ProfileKeys;
 import java.util.Arrays;
@@ -21,8 +22,8 @@ public final class ProfileKeySet {
     private int size;
     /** Per slot, the position of its key + 1; 0 = empty. Power-of-two length, at most half full. */
     private int[] table = new int[32];
-    private QueryMemoryBudget.Reservation memory;
-    private long accountedBytes;
+    /** The query memory this set counts against, or null. */
+    private TrackedSize memory;
 
     /** The hash a profile id contributes to its key. */
     public static long idHash(String profileId) {
@@ -56,19 +57,14 @@ public final class ProfileKeySet {
 
     /** Counts this set's memory against a query's reservation from now on (growth past the budget throws). */
     public void track(QueryMemoryBudget.Reservation reservation) {
-        memory = reservation;
-        accountedBytes = 0;
+        memory = new TrackedSize(reservation);
         account();
     }
 
+    /** Three long columns and the int table. */
     private void account() {
-        if (memory == null) {
-            return;
-        }
-        long now = series.length * 24L + table.length * 4L;
-        if (now > accountedBytes) {
-            memory.grow(now - accountedBytes);
-            accountedBytes = now;
+        if (memory != null) {
+            memory.update(series.length * 24L + table.length * 4L);
         }
     }
 

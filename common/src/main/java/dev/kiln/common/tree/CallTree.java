@@ -1,6 +1,7 @@
 package dev.kiln.common.tree;
 
 import dev.kiln.common.memory.QueryMemoryBudget;
+import dev.kiln.common.memory.TrackedSize;
 import dev.kiln.common.symbols.LongIntHashMap;
 import dev.kiln.proto.query.v1.Tree;
 import java.util.Arrays;
@@ -30,9 +31,8 @@ public final class CallTree {
     /** (parent, name) to child. Rebuilt on first use after {@link #dropIndex} or {@link #add(CallTree, long[])} copied a tree. */
     private LongIntHashMap children;
     private boolean indexed = true;
-    /** The query's memory this tree counts against, or null; and how much of it the tree has accounted. */
-    private QueryMemoryBudget.Reservation memory;
-    private long accountedBytes;
+    /** The query memory this tree counts against, or null. */
+    private TrackedSize memory;
 
     public CallTree() {
         this(1024);
@@ -127,8 +127,7 @@ public final class CallTree {
      * grows; a growth past the budget throws {@code RESOURCE_EXHAUSTED}.
      */
     public void track(QueryMemoryBudget.Reservation reservation) {
-        memory = reservation;
-        accountedBytes = 0;
+        memory = new TrackedSize(reservation);
         account();
     }
 
@@ -141,13 +140,8 @@ public final class CallTree {
     private static final long BYTES_PER_NAME = 64;
 
     private void account() {
-        if (memory == null) {
-            return;
-        }
-        long now = parent.length * BYTES_PER_NODE + names.length * BYTES_PER_NAME;
-        if (now > accountedBytes) {
-            memory.grow(now - accountedBytes);
-            accountedBytes = now;
+        if (memory != null) {
+            memory.update(parent.length * BYTES_PER_NODE + names.length * BYTES_PER_NAME);
         }
     }
 
