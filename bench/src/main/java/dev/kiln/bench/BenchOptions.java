@@ -10,7 +10,8 @@ import java.util.TreeSet;
  * Parameters of one benchmark run, from {@code --name=value} flags. Defaults give a run of about a
  * minute on a 2-core machine; docs/benchmarks.md records the parameters of the published run.
  *
- * @param sections       what to run: {@code core} (workload, limits, ingest, queries, aggregation, storage)
+ * @param sections       what to run: {@code core} (workload, limits, ingest, queries, aggregation, storage),
+ *                       {@code ingest} (only the first three of those), {@code scale} ({@link ScaleRun})
  *                       and/or {@code long-range} (7- and 30-day flame graphs over compacted blocks, {@link LongRange});
  *                       default {@code core}
  * @param services       services pushing profiles (default 12); service {@code i} runs
@@ -49,7 +50,7 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         double querySeconds, int aggregationRuns, double memoryHeadMb, double memorySeconds, Path workDir, List<String> kilnFlags,
         Set<String> sections, int longRangeDays, int longRangePods, int longRangeIntervalSeconds, int longRangeSamples, int longRangeQueries,
         int scaleFactor, int scaleHeapMb) {
-    static final Set<String> SECTIONS = Set.of("core", "long-range", "scale");
+    static final Set<String> SECTIONS = Set.of("core", "ingest", "long-range", "scale");
 
     public static final String USAGE = """
             usage: kiln-bench [--services=12] [--pods=8] [--regions=3] [--profiles=240] [--samples=600]
@@ -58,7 +59,7 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
                               [--push-seconds=15]
                               [--query-clients=2] [--query-seconds=5] [--aggregation-runs=3]
                               [--memory-head-mb=64] [--memory-seconds=20]
-                              [--work-dir=DIR] [--kiln=-flag=value ...] [--sections=core[,long-range]]
+                              [--work-dir=DIR] [--kiln=-flag=value ...] [--sections=core|ingest[,long-range][,scale]]
                               [--long-range-days=30] [--long-range-pods=8] [--long-range-interval-seconds=120]
                               [--long-range-samples=150] [--long-range-queries=5]
                               [--scale-factor=10] [--scale-heap-mb=1024]""";
@@ -76,10 +77,10 @@ public record BenchOptions(int services, int pods, int regions, int profiles, in
         positive("aggregation-runs", aggregationRuns);
         sections = Set.copyOf(sections);
         if (sections.isEmpty() || !SECTIONS.containsAll(sections)) {
-            throw new IllegalArgumentException("--sections must list some of core, long-range and scale, got " + new TreeSet<>(sections));
+            throw new IllegalArgumentException("--sections must list some of core, ingest, long-range and scale, got " + new TreeSet<>(sections));
         }
         // every profile holds that many distinct stacks
-        int distinct = Math.max(sections.contains("core") || sections.contains("scale") ? samples : 0,
+        int distinct = Math.max(sections.contains("core") || sections.contains("ingest") || sections.contains("scale") ? samples : 0,
                 sections.contains("long-range") ? longRangeSamples : 0);
         if (stacks < distinct) {
             throw new IllegalArgumentException("--stacks (" + stacks + ") must be at least --samples (" + samples

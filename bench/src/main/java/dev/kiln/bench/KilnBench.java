@@ -70,9 +70,10 @@ public final class KilnBench {
     }
 
     private static void runIn(BenchOptions o, Path work, Report r) throws Exception {
-        if (o.sections().contains("core") || o.sections().contains("scale")) {
+        boolean core = o.sections().contains("core") || o.sections().contains("ingest");
+        if (core || o.sections().contains("scale")) {
             Workload w = workload(o, r);
-            if (o.sections().contains("core")) {
+            if (core) {
                 runCore(o, w, work, r);
             }
             if (o.sections().contains("scale")) {
@@ -129,6 +130,12 @@ public final class KilnBench {
                 Report.ratio(limits.gunzipMbPerSec(), LIMITS_MD_GUNZIP_MB_S, "limits.md's ~155 MB/s (machine state)"));
         r.add("limits", "decode_mb_per_cpu_s", limits.decodeMbPerSec(), "MB/s",
                 Report.ratio(limits.decodeMbPerSec(), LIMITS_MD_DECODE_MB_S, "limits.md's 85-95 MB/s (gunzip + streaming PprofDecoder)"));
+        boolean libdeflate = !Double.isNaN(limits.nativeDecodeMbPerSec());
+        if (libdeflate) {
+            r.add("limits", "libdeflate_gunzip_mb_per_cpu_s", limits.nativeGunzipMbPerSec(), "MB/s",
+                    Report.ratio(limits.nativeGunzipMbPerSec(), limits.gunzipMbPerSec(), "the JDK's zlib (Kiln inflates with libdeflate)"));
+            r.add("limits", "libdeflate_decode_mb_per_cpu_s", limits.nativeDecodeMbPerSec(), "MB/s", "the same decode limit with libdeflate");
+        }
 
         Path storage = work.resolve("storage");
         long spanEndMs = System.currentTimeMillis() + 60_000L;
@@ -149,6 +156,7 @@ public final class KilnBench {
             double perCpu = ingest.mbPerKilnCpuSecond();
             r.add("ingest", "mb_per_kiln_cpu_s", perCpu, "MB/s",
                     Report.ratio(perCpu, limits.decodeMbPerSec(), "in-run decode limit (target >= " + TARGET_INGEST_SHARE_OF_DECODE + ")")
+                            + (libdeflate ? "; " + Report.ratio(perCpu, limits.nativeDecodeMbPerSec(), "its libdeflate variant") : "")
                             + "; " + Report.ratio(perCpu, TARGET_INGEST_MB_PER_CPU_S, "target 40")
                             + "; " + Report.ratio(perCpu, PYROSCOPE_INGEST_MB_PER_CPU_S, "Pyroscope's ~8"));
             r.add("ingest", "mb_per_wall_s", ingest.mbPerWallSecond(), "MB/s", "with " + o.pushClients() + " clients on this machine");
@@ -166,7 +174,11 @@ public final class KilnBench {
             double steady = ingest.mbPerKilnCpuSecondWithoutJit();
             r.add("ingest", "mb_per_kiln_cpu_s_without_jit", steady, "MB/s",
                     Report.ratio(steady, limits.decodeMbPerSec(), "in-run decode limit") + "; "
+                            + (libdeflate ? Report.ratio(steady, limits.nativeDecodeMbPerSec(), "its libdeflate variant") + "; " : "")
                             + Report.ratio(steady, TARGET_INGEST_MB_PER_CPU_S, "target 40") + " (compiled steady state)");
+            if (!o.sections().contains("core")) {
+                return; // --sections=ingest
+            }
 
             String busy = "{service_name=\"svc-0\"}";
             long startMs = w.startMs() - 60_000L;

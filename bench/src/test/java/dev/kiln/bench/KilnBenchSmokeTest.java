@@ -18,7 +18,8 @@ class KilnBenchSmokeTest {
     private static final List<String> FIGURES = List.of(
             "workload.series", "workload.distinct_profiles", "workload.samples_per_profile", "workload.gzip_kb_per_profile",
             "workload.raw_kb_per_profile", "workload.generate_s",
-            "limits.gunzip_mb_per_cpu_s", "limits.decode_mb_per_cpu_s",
+            "limits.gunzip_mb_per_cpu_s", "limits.decode_mb_per_cpu_s", "limits.libdeflate_gunzip_mb_per_cpu_s",
+            "limits.libdeflate_decode_mb_per_cpu_s",
             "ingest.mb_per_kiln_cpu_s", "ingest.mb_per_wall_s", "ingest.pushes_per_s", "ingest.kiln_cpu_cores", "ingest.client_cpu_cores",
             "ingest.head_mb", "ingest.jit_warmup_s", "ingest.jit_cpu_cores", "ingest.mb_per_kiln_cpu_s_without_jit",
             "query_head.queries", "query_head.p50_ms", "query_head.p95_ms", "query_head.max_ms",
@@ -41,7 +42,7 @@ class KilnBenchSmokeTest {
         Report report = KilnBench.run(o, new PrintStream(printed, true, StandardCharsets.UTF_8));
 
         Map<String, Double> values = report.values();
-        assertEquals(FIGURES, List.copyOf(values.keySet()));
+        assertEquals(expectedFigures(FIGURES), List.copyOf(values.keySet()));
         values.forEach((name, v) -> assertTrue(Double.isFinite(v) && v >= 0, name + " = " + v));
         assertEquals(List.of("workload", "limits", "ingest", "query_head", "query_blocks", "aggregation", "storage", "memory"),
                 List.copyOf(report.sections()));
@@ -55,6 +56,23 @@ class KilnBenchSmokeTest {
         String text = printed.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("ingest.mb_per_kiln_cpu_s") && text.contains("x in-run decode limit"), text);
         assertTrue(text.contains("same total from both"), text);
+    }
+
+    /** --sections=ingest: the core section up to and including the ingest figures. */
+    @Test
+    void ingestSectionStopsAfterTheIngestFigures(@TempDir Path dir) throws Exception {
+        BenchOptions o = BenchOptions.parse("--sections=ingest", "--services=2", "--pods=2", "--regions=2", "--profiles=6", "--samples=20",
+                "--stacks=100", "--functions=50", "--span-hours=2", "--limit-seconds=0.2", "--push-clients=2", "--warmup-seconds=1",
+                "--max-warmup-seconds=1", "--push-seconds=1", "--work-dir=" + dir, "--kiln=-pyroscopedb.wal.fsync=never");
+        Report report = KilnBench.run(o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(List.of("workload", "limits", "ingest"), List.copyOf(report.sections()));
+        assertEquals(expectedFigures(FIGURES.subList(0, FIGURES.indexOf("query_head.queries"))), List.copyOf(report.values().keySet()));
+        assertTrue(report.values().get("ingest.mb_per_kiln_cpu_s") > 0, "something was pushed");
+    }
+
+    /** The libdeflate limits are measured only where Kiln inflates with libdeflate. */
+    private static List<String> expectedFigures(List<String> all) {
+        return all.stream().filter(f -> dev.kiln.common.io.Gzip.usesLibdeflate() || !f.startsWith("limits.libdeflate_")).toList();
     }
 
     /** Two days of two pods, a profile every 30 minutes: 12 uploaded 4h blocks, compacted into 2 day blocks with rollups. */
@@ -113,7 +131,7 @@ class KilnBenchSmokeTest {
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--colour=red"));
         assertTrue(e.getMessage().startsWith("unknown option --colour\n"), e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--sections=core,fast"));
-        assertEquals("--sections must list some of core, long-range and scale, got [core, fast]", e.getMessage());
+        assertEquals("--sections must list some of core, ingest, long-range and scale, got [core, fast]", e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> BenchOptions.parse("--long-range-interval-seconds=7"));
         assertEquals("--long-range-interval-seconds must divide an hour, got 7", e.getMessage());

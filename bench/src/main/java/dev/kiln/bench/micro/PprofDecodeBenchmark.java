@@ -1,6 +1,7 @@
 package dev.kiln.bench.micro;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kiln.common.io.Gzip;
 import dev.kiln.common.pprof.PprofData;
 import dev.kiln.common.pprof.PprofDecoder;
 import dev.kiln.common.pprof.PprofRefs;
@@ -16,7 +17,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Decoding one pushed pprof on one core, in steps: gunzip alone; gunzip + Kiln's streaming
+ * Decoding one pushed pprof on one core, in steps: gunzip alone (with the inflater Kiln uses,
+ * libdeflate where the system has it, and with the JDK's zlib); gunzip + Kiln's streaming
  * {@link PprofDecoder}; the same + {@link PprofRefs#validate} (all that ingest does before the
  * write-ahead log); and gunzip + protobuf-java's {@code Profile.parseFrom}, the object-graph decode
  * the streaming decoder replaces. One operation is one profile. The benchmark cycles over
@@ -44,6 +46,12 @@ public class PprofDecodeBenchmark {
     @Benchmark
     public byte[] gunzip() {
         return BenchInputs.gunzip(nextPayload());
+    }
+
+    @Benchmark
+    public byte[] gunzipJdk() {
+        byte[] payload = nextPayload();
+        return Gzip.decompressWithJdk(payload, 0, payload.length, Long.MAX_VALUE, "profile", "limits.max_profile_size_bytes");
     }
 
     @Benchmark

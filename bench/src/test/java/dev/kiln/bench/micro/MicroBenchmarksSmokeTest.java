@@ -52,6 +52,7 @@ class MicroBenchmarksSmokeTest {
                 "PprofDecodeBenchmark.gunzip",
                 "PprofDecodeBenchmark.gunzipDecode",
                 "PprofDecodeBenchmark.gunzipDecodeValidate",
+                "PprofDecodeBenchmark.gunzipJdk",
                 "PprofDecodeBenchmark.gunzipParseFrom",
                 "SymbolInternBenchmark.importProfileIntoNewTable",
                 "SymbolInternBenchmark.importProfileKnownSymbols",

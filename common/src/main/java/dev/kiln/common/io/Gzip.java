@@ -19,13 +19,6 @@ public final class Gzip {
     }
 
     /**
-     * Returns {@code data} itself when it is not gzip, else its decompressed content. Stops as soon
-     * as the output would exceed {@code maxBytes}, so memory stays bounded whatever the input claims.
-     *
-     * @param what names the payload in error messages, e.g. "profile"
-     * @param limitKey the config key of the limit, named in the error so operators know what to raise
-     */
-    /**
      * The size {@code data} will have once decompressed, without decompressing: gzip's trailer
      * stores it (modulo 2^32, and only for the last member), so this is an estimate good enough
      * for rate limiting; the decoders enforce the real size.
@@ -39,6 +32,13 @@ public final class Gzip {
                 | (data.byteAt(n - 2) & 0xFFL) << 16 | (data.byteAt(n - 1) & 0xFFL) << 24;
     }
 
+    /**
+     * Returns {@code data} itself when it is not gzip, else its decompressed content. Stops as soon
+     * as the output would exceed {@code maxBytes}, so memory stays bounded whatever the input claims.
+     *
+     * @param what names the payload in error messages, e.g. "profile"
+     * @param limitKey the config key of the limit, named in the error so operators know what to raise
+     */
     public static byte[] maybeDecompress(byte[] data, long maxBytes, String what, String limitKey) {
         if (!isGzip(data)) {
             if (data.length > maxBytes) {
@@ -52,15 +52,49 @@ public final class Gzip {
     /**
      * Decompresses gzip data (one or more members, as {@code GZIPInputStream} reads them) straight
      * from the array into one output array sized by the trailer's length hint, so a well-formed
-     * payload is inflated in a single native call without intermediate buffers or a final copy.
+     * payload is inflated in a single native call without intermediate buffers or a final copy:
+     * by {@link Libdeflate} where the system has it, else by the JDK's zlib.
      * Every member's CRC-32 and length are checked.
      */
     public static byte[] decompress(byte[] data, int off, int len, long maxBytes, String what, String limitKey) {
-        long cap = Math.min(maxBytes, Integer.MAX_VALUE - 16);
+        long hint = sizeHint(data, off, len);
+        if (hint > 0 && hint <= capacity(maxBytes) && Libdeflate.available()) {
+            // The common case, one member whose trailer tells its size, in one native call. Anything
+            // else (several members, a trailer that lies, corrupt data) takes the JDK's path, which
+            // also words the errors.
+            byte[] out = new byte[(int) hint];
+            long[] sizes = new long[2];
+            if (Libdeflate.gunzipMember(data, off, len, out, sizes) == Libdeflate.SUCCESS && sizes[0] == len && sizes[1] == hint) {
+                return out;
+            }
+        }
+        return decompressWithJdk(data, off, len, maxBytes, what, limitKey);
+    }
+
+    /** ISIZE (the last 4 bytes): the uncompressed size mod 2^32 of the last member, a hint only; 0 when too short. */
+    private static long sizeHint(byte[] data, int off, int len) {
         int end = off + len;
-        // ISIZE (last 4 bytes) is the uncompressed size mod 2^32 of the last member: a hint only.
-        long hint = len >= 18 ? (data[end - 4] & 0xffL) | (data[end - 3] & 0xffL) << 8 | (data[end - 2] & 0xffL) << 16
+        return len >= 18 ? (data[end - 4] & 0xffL) | (data[end - 3] & 0xffL) << 8 | (data[end - 2] & 0xffL) << 16
                 | (data[end - 1] & 0xffL) << 24 : 0;
+    }
+
+    private static long capacity(long maxBytes) {
+        return Math.min(maxBytes, Integer.MAX_VALUE - 16);
+    }
+
+    /** Whether {@link #decompress} uses libdeflate (else the JDK's zlib). */
+    public static boolean usesLibdeflate() {
+        return Libdeflate.available();
+    }
+
+    /**
+     * {@link #decompress} with the JDK's {@link Inflater} only, member by member: the fallback of
+     * the native path, and the yardstick issue 8's ingest target is defined against.
+     */
+    public static byte[] decompressWithJdk(byte[] data, int off, int len, long maxBytes, String what, String limitKey) {
+        long cap = capacity(maxBytes);
+        long hint = sizeHint(data, off, len);
+        int end = off + len;
         byte[] out = new byte[(int) Math.max(1024, Math.min(cap + 1, hint > 0 ? hint : (long) len * 4))];
         int n = 0;
         Inflater inflater = new Inflater(true);

@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
 import dev.kiln.common.InvalidInputException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
@@ -97,5 +100,67 @@ class GzipTest {
         byte[] gz = gzip(new byte[1000], 10);
         assertEquals(10_000, Gzip.maybeDecompress(gz, 10_000, "profile", "limit").length);
         assertThrows(Gzip.TooLargeException.class, () -> Gzip.maybeDecompress(gz, 9_999, "profile", "limit"));
+    }
+
+    /** CI installs Debian's libdeflate0, so the fast path is what the rest of the suite exercises. */
+    @Test
+    void libdeflateIsBoundOnJdk22AndNewer() {
+        assumeTrue(Runtime.version().feature() >= 22, "the FFM binding needs JDK 22+");
+        assertTrue(Libdeflate.available(), "libdeflate.so.0 did not bind (install Debian's libdeflate0); the log line 'gzip decompression' says why");
+    }
+
+    /**
+     * Whatever the input, the native fast path and the JDK's inflater agree: the same bytes, or
+     * the same error. Inputs: payloads of many sizes and compressibilities, each also with one
+     * byte changed (header, deflate data, CRC, length) or cut short.
+     */
+    @Test
+    void nativeAndJdkInflatersAgreeOnValidAndDamagedInput() throws IOException {
+        Random random = new Random(8);
+        int compared = 0;
+        for (int size : new int[] {1, 7, 100, 4_096, 65_537, 400_000}) {
+            byte[] data = new byte[size];
+            for (int i = 0; i < size; i++) {
+                data[i] = (byte) (random.nextInt(4) == 0 ? random.nextInt(256) : 'a' + i % 7); // profile-like: mostly repetitive
+            }
+            byte[] gz = gzip(data, 1);
+            assertArrayEquals(data, Gzip.decompress(gz, 0, gz.length, 1 << 20, "profile", "limit"));
+            for (int k = 0; k < 40; k++) {
+                byte[] damaged = gz.clone();
+                int at = k < 8 ? damaged.length - 1 - k : random.nextInt(damaged.length); // the trailer first, then anywhere
+                damaged[at] ^= (byte) (1 + random.nextInt(255));
+                assertSameOutcome(damaged, 0, damaged.length);
+                assertSameOutcome(gz, 0, random.nextInt(gz.length));
+                compared += 2;
+            }
+        }
+        // a payload inside a larger array, as a request body slice arrives
+        byte[] gz = gzip("offset payload".getBytes(), 50);
+        byte[] framed = new byte[gz.length + 9];
+        System.arraycopy(gz, 0, framed, 5, gz.length);
+        assertArrayEquals(Gzip.decompressWithJdk(gz, 0, gz.length, 1 << 20, "profile", "limit"), Gzip.decompress(framed, 5, gz.length, 1 << 20, "profile", "limit"));
+        assertTrue(compared > 400);
+    }
+
+    @Test
+    void aTrailerThatUnderstatesTheSizeStillHitsTheLimit() throws IOException {
+        byte[] gz = gzip(new byte[1 << 20], 4); // 4 MiB of zeros
+        gz[gz.length - 2] = 0; // ISIZE now claims 0 bytes + the low 16 bits (0): the native path gets a tiny buffer
+        gz[gz.length - 1] = 0;
+        gz[gz.length - 4] = 16;
+        Gzip.TooLargeException e = assertThrows(Gzip.TooLargeException.class, () -> Gzip.maybeDecompress(gz, 1 << 20, "profile", "limits.max_profile_size_bytes"));
+        assertTrue(e.getMessage().contains("limits.max_profile_size_bytes"), e.getMessage());
+    }
+
+    private static void assertSameOutcome(byte[] data, int off, int len) {
+        byte[] expected;
+        try {
+            expected = Gzip.decompressWithJdk(data, off, len, 1 << 20, "profile", "limit");
+        } catch (InvalidInputException e) {
+            InvalidInputException actual = assertThrows(InvalidInputException.class, () -> Gzip.decompress(data, off, len, 1 << 20, "profile", "limit"));
+            assertEquals(e.getMessage(), actual.getMessage());
+            return;
+        }
+        assertArrayEquals(expected, Gzip.decompress(data, off, len, 1 << 20, "profile", "limit"), () -> "input " + Arrays.toString(Arrays.copyOf(data, 12)));
     }
 }
