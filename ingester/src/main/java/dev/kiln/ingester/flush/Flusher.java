@@ -91,15 +91,15 @@ public final class Flusher {
 
     /** Whether the head is over {@code max_head_bytes} or one of its blocks over {@code max_block_bytes}. */
     public boolean overMemoryLimits() {
-        long headBytes = 0;
-        for (HeadBlock b : head.allBlocks()) {
-            long bytes = b.sizeBytes();
-            if (settings.maxBlockBytes() > 0 && bytes >= settings.maxBlockBytes()) {
-                return true;
+        List<HeadBlock> blocks = head.allBlocks();
+        if (settings.maxBlockBytes() > 0) {
+            for (HeadBlock b : blocks) {
+                if (b.sizeBytes() >= settings.maxBlockBytes()) {
+                    return true;
+                }
             }
-            headBytes += bytes;
         }
-        return settings.maxHeadBytes() > 0 && headBytes > settings.maxHeadBytes();
+        return settings.maxHeadBytes() > 0 && Head.sizeBytes(blocks) > settings.maxHeadBytes();
     }
 
     /** One check: retries failed flushes, flushes due blocks, expires old local blocks. */
@@ -112,25 +112,21 @@ public final class Flusher {
     private void flushDueNow(long nowMs) {
         retryFailed();
         List<HeadBlock> due = new ArrayList<>();
-        long headBytes = 0;
-        for (HeadBlock b : head.allBlocks()) {
-            headBytes += b.sizeBytes();
+        List<HeadBlock> blocks = head.allBlocks();
+        for (HeadBlock b : blocks) {
             if (nowMs >= b.windowEndMs() + settings.flushGrace().toMillis()
                     || (settings.maxBlockBytes() > 0 && b.sizeBytes() >= settings.maxBlockBytes())) {
                 due.add(b);
             }
         }
-        if (settings.maxHeadBytes() > 0 && headBytes > settings.maxHeadBytes()) {
-            List<HeadBlock> bySize = new ArrayList<>(head.allBlocks());
-            bySize.sort(Comparator.comparingLong(HeadBlock::sizeBytes).reversed());
-            for (HeadBlock b : bySize) {
-                if (headBytes <= settings.maxHeadBytes()) {
-                    break;
-                }
-                if (!due.contains(b)) {
-                    due.add(b);
-                }
-                headBytes -= b.sizeBytes();
+        if (settings.maxHeadBytes() > 0 && Head.sizeBytes(blocks) > settings.maxHeadBytes()) {
+            // The largest first, until what stays is under the limit (a shared symbol table is
+            // freed with the last of its blocks).
+            List<HeadBlock> staying = new ArrayList<>(blocks);
+            staying.removeAll(due);
+            staying.sort(Comparator.comparingLong(HeadBlock::sizeBytes));
+            while (!staying.isEmpty() && Head.sizeBytes(staying) > settings.maxHeadBytes()) {
+                due.add(staying.removeLast());
             }
         }
         for (HeadBlock b : due) {

@@ -29,7 +29,8 @@ public final class HeadBlock implements QueryableBlock {
     private final String tenant;
     private final long windowStartMs;
     private final long windowEndMs;
-    private final SymbolTable symbols = new SymbolTable();
+    private final SharedSymbols shared;
+    private final SymbolTable symbols;
     private final SeriesIndex index = new SeriesIndex();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final CumulativeDeltas deltas;
@@ -39,11 +40,21 @@ public final class HeadBlock implements QueryableBlock {
     private volatile long sampleCount;
     private volatile long profileBytes;
     private volatile long lastAppendMs;
-    /** {@link #sizeBytes()} as of the last append: every push checks the memory limits over all head blocks. */
-    private volatile long sizeBytes;
+    /** {@link #ownBytes()} as of the last append: every push checks the memory limits over all head blocks. */
+    private volatile long ownBytes;
 
-    /** @param deltas turns cumulative profiles into deltas; shared by all head blocks of the ingester */
+    /** A block with a symbol table of its own. */
     public HeadBlock(String id, String tenant, long windowStartMs, long windowEndMs, CumulativeDeltas deltas) {
+        this(id, tenant, windowStartMs, windowEndMs, deltas, new SharedSymbols(System.currentTimeMillis()));
+    }
+
+    /**
+     * @param deltas turns cumulative profiles into deltas; shared by all head blocks of the ingester
+     * @param symbols the symbol table this block interns into, possibly shared with other blocks of the tenant
+     */
+    public HeadBlock(String id, String tenant, long windowStartMs, long windowEndMs, CumulativeDeltas deltas, SharedSymbols symbols) {
+        this.shared = symbols;
+        this.symbols = symbols.table();
         this.deltas = deltas;
         this.id = id;
         this.tenant = tenant;
@@ -110,18 +121,37 @@ public final class HeadBlock implements QueryableBlock {
         }
     }
 
-    /** Approximate heap bytes held, for the head size limit. */
+    /**
+     * Approximate heap bytes of this block when flushed on its own: its profiles and series plus
+     * the whole symbol table it writes (for {@code max_block_bytes}).
+     */
     public long sizeBytes() {
-        return sizeBytes;
+        return ownBytes + shared.sizeBytes();
+    }
+
+    /** Heap bytes of the profiles and series, without the symbol table, which other blocks may share. */
+    public long ownBytes() {
+        return ownBytes;
+    }
+
+    public SharedSymbols sharedSymbols() {
+        return shared;
     }
 
     /** Stores a decoded profile. Cannot fail on input: the profile was validated when decoded. */
     public void append(DecodedProfile p) {
         writeLock.lock();
         try {
-            int[] stacks = symbols.importProfile(p.pprof, p.refs, p.maxStackDepth, p.maxSymbolLength);
-            // Publish symbols before the profiles that reference them become visible.
-            symbols.publish();
+            int[] stacks;
+            shared.lock().lock();
+            try {
+                stacks = symbols.importProfile(p.pprof, p.refs, p.maxStackDepth, p.maxSymbolLength);
+                // Publish symbols before the profiles that reference them become visible.
+                symbols.publish();
+                shared.updateSize();
+            } finally {
+                shared.lock().unlock();
+            }
             long added = 0;
             long samples = 0;
             for (DecodedProfile.Part part : p.parts) {
@@ -146,7 +176,7 @@ public final class HeadBlock implements QueryableBlock {
             profileCount++;
             sampleCount += samples;
             profileBytes += added;
-            sizeBytes = symbols.sizeBytes() + profileBytes + index.size() * 512L;
+            ownBytes = profileBytes + index.size() * 512L;
             lastAppendMs = System.currentTimeMillis();
         } finally {
             writeLock.unlock();
