@@ -16,12 +16,22 @@ public final class SymbolTable {
     private final LongTupleInterner locations = new LongTupleInterner();
     private final StackNodeMap stackNodes = new StackNodeMap(4096);
     /**
-     * Whole stack traces seen by {@link #importProfile}: a hash of the location sequence to the
-     * leaf node. Services send the same stacks profile after profile, so one lookup plus a walk up
-     * the (mostly contiguous) parent chain replaces a hash lookup per frame. Verified on every hit,
-     * so a hash collision only costs the per-frame walk.
+     * Whole stack traces seen by {@link #importProfile}: a hash of the location sequence to its
+     * {@link #stackPaths} entry. Services send the same stacks profile after profile, so one
+     * lookup plus a comparison with the stored path replaces a hash lookup per frame. Verified on
+     * every hit, so a hash collision only costs the per-frame walk.
      */
     private final LongIntHashMap stacksByHash = new LongIntHashMap(1024);
+    /**
+     * The stacks {@link #stacksByHash} points to, as entries in {@link #stackPaths}: the stack's
+     * leaf node, then its depth and location ids leaf first, so verifying a hit reads a few
+     * contiguous cache lines instead of walking the parent chain through the node arrays. Capped
+     * at {@link #STACK_PATH_INTS_PER_NODE} ints per stack node (at most about as much memory again
+     * as the nodes): past it, new stacks are not cached and are found frame by frame.
+     */
+    private int[] stackPaths = new int[4096];
+    private int stackPathsSize;
+    private static final int STACK_PATH_INTS_PER_NODE = 8;
 
     private long[] mapStart = new long[16];
     private long[] mapLimit = new long[16];
@@ -232,7 +242,7 @@ public final class SymbolTable {
     /** Heap bytes held, for head-size accounting. */
     public long sizeBytes() {
         return strings.sizeBytes() + mappings.sizeBytes() + functions.sizeBytes() + locations.sizeBytes()
-                + stackNodes.sizeBytes() + stacksByHash.sizeBytes() + stackParent.length * 8L + locMapping.length * 24L + lineFunction.length * 8L
+                + stackNodes.sizeBytes() + stacksByHash.sizeBytes() + stackPaths.length * 4L + stackParent.length * 8L + locMapping.length * 24L + lineFunction.length * 8L
                 + fnName.length * 16L + functionByName.length * 4L + locationByFunction.length * 4L;
     }
 
@@ -310,8 +320,9 @@ public final class SymbolTable {
         }
         h ^= h >>> 31;
         int cached = stacksByHash.get(h);
-        if (cached >= 0 && isStack(cached, leafFirst, depth)) {
-            return cached;
+        if (cached >= 0 && stackPaths[cached + 1] == depth
+                && Arrays.equals(stackPaths, cached + 2, cached + 2 + depth, leafFirst, 0, depth)) {
+            return stackPaths[cached];
         }
         int node = 0;
         int i = depth - 1;
@@ -326,21 +337,23 @@ public final class SymbolTable {
         for (; i >= 0; i--) {
             node = addStackNode(node, leafFirst[i]);
         }
-        if (cached < 0) {
-            stacksByHash.put(h, node);
+        if (cached < 0 && stackPathsSize + 2L + depth <= (long) STACK_PATH_INTS_PER_NODE * stackNodeCount) {
+            stacksByHash.put(h, addStackPath(node, leafFirst, depth));
         }
         return node;
     }
 
-    /** Whether the path from {@code node} up to the root is exactly {@code leafFirst[0..depth)}. */
-    private boolean isStack(int node, int[] leafFirst, int depth) {
-        for (int i = 0; i < depth; i++) {
-            if (node == 0 || stackLocation[node] != leafFirst[i]) {
-                return false;
-            }
-            node = stackParent[node];
+    /** Appends a {@link #stackPaths} entry; returns its offset. */
+    private int addStackPath(int leaf, int[] leafFirst, int depth) {
+        int at = stackPathsSize;
+        if (at + 2 + depth > stackPaths.length) {
+            stackPaths = Arrays.copyOf(stackPaths, Math.max(stackPaths.length * 2, at + 2 + depth));
         }
-        return node == 0;
+        stackPaths[at] = leaf;
+        stackPaths[at + 1] = depth;
+        System.arraycopy(leafFirst, 0, stackPaths, at + 2, depth);
+        stackPathsSize = at + 2 + depth;
+        return at;
     }
 
     /** Symbol length cap of the profile being imported (importProfile runs under the writer's lock). */

@@ -75,6 +75,46 @@ class SymbolTableTest {
                 FlameGraphAssert.selfByPath(FlameGraphs.render(tree, 0)));
     }
 
+    /**
+     * Deep stacks that differ only at the leaf add one node each but a whole path to the known
+     * stacks' store, which stops growing at its cap: stacks past it are found frame by frame and
+     * get the same ids as the cached ones would.
+     */
+    @Test
+    void stacksPastTheKnownStacksCapStillGetTheirIds() {
+        SymbolTable t = new SymbolTable();
+        String[] prefix = new String[59];
+        for (int i = 0; i < prefix.length; i++) {
+            prefix[i] = "frame" + i;
+        }
+        PprofBuilder b = PprofBuilder.cpu();
+        int stacks = 400;
+        for (int k = 0; k < stacks; k++) {
+            String[] frames = java.util.Arrays.copyOf(prefix, 60);
+            frames[59] = "leaf" + k;
+            b.stack(k + 1, frames);
+        }
+        PprofData profile = decode(b.bytes());
+        long before = t.sizeBytes();
+        int[] first = imp(t, profile, 1000);
+        int[] second = imp(t, profile, 1000);
+        assertEquals(java.util.Arrays.toString(first), java.util.Arrays.toString(second), "the same stacks, the same ids");
+        assertEquals(stacks, java.util.Arrays.stream(first).distinct().count());
+        Symbols v = t.publish();
+        assertEquals(60 + stacks, v.stackNodeCount, "root, the 59 shared frames and one leaf per stack");
+        // 400 paths of 62 ints would be ~99 KB; the cap keeps them within 8 ints per node (~15 KB).
+        assertTrue(t.sizeBytes() - before < 64 << 10, "table grew by " + (t.sizeBytes() - before));
+        long[] values = new long[v.stackNodeCount];
+        for (int k = 0; k < stacks; k++) {
+            values[second[k]] += k + 1;
+        }
+        CallTree tree = new CallTree();
+        StackResolver.resolve(v, values, tree);
+        Map<String, Long> self = FlameGraphAssert.selfByPath(FlameGraphs.render(tree, 0));
+        assertEquals(stacks, self.size());
+        assertEquals(400L, self.get(String.join(";", prefix) + ";leaf399"));
+    }
+
     @Test
     void functionsAndLocationsAreTheSameOnlyWhenEveryFieldIs() {
         SymbolTable t = new SymbolTable();
