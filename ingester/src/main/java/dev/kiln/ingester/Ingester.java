@@ -251,6 +251,7 @@ public final class Ingester extends AbstractIdleService {
             for (Map.Entry<HeadBlock, List<Decoded>> e : byBlock.entrySet()) {
                 for (Decoded d : e.getValue()) {
                     e.getKey().append(d.profile());
+                    d.profile().release();
                 }
             }
         } finally {
@@ -390,8 +391,10 @@ public final class Ingester extends AbstractIdleService {
             Labels labels = Labels.fromPairs(series.getLabelsList());
             for (RawProfile raw : series.getProfilesList()) {
                 try {
-                    block.append(DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(), raw.getDefaultTimeNanos(),
-                            raw.getSampleTypeDisplayNamesMap(), l));
+                    DecodedProfile profile = DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(),
+                            raw.getDefaultTimeNanos(), raw.getSampleTypeDisplayNamesMap(), l);
+                    block.append(profile);
+                    profile.release();
                 } catch (InvalidInputException e) {
                     log.atWarn().addKeyValue("tenant", record.tenant()).addKeyValue("block", record.blockId())
                             .addKeyValue("profile", raw.getId()).addKeyValue("error", e.getMessage())

@@ -57,18 +57,32 @@ public final class Gzip {
      * Every member's CRC-32 and length are checked.
      */
     public static byte[] decompress(byte[] data, int off, int len, long maxBytes, String what, String limitKey) {
+        return decompress(data, off, len, maxBytes, what, limitKey, null).bytes();
+    }
+
+    /** Decompressed content: the first {@code length} bytes of {@code bytes}. */
+    public record Inflated(byte[] bytes, int length) {}
+
+    /**
+     * {@link #decompress} into {@code reuse} when it is large enough for the libdeflate path (its
+     * old content is overwritten), else into a new array (then exactly as long as the content).
+     * Reusing one buffer spares zeroing a fresh array and keeps the output in the CPU caches for
+     * whatever reads it next.
+     */
+    public static Inflated decompress(byte[] data, int off, int len, long maxBytes, String what, String limitKey, byte[] reuse) {
         long hint = sizeHint(data, off, len);
         if (hint > 0 && hint <= capacity(maxBytes) && Libdeflate.available()) {
             // The common case, one member whose trailer tells its size, in one native call. Anything
             // else (several members, a trailer that lies, corrupt data) takes the JDK's path, which
             // also words the errors.
-            byte[] out = new byte[(int) hint];
+            byte[] out = reuse != null && reuse.length >= hint ? reuse : new byte[(int) hint];
             long[] sizes = new long[2];
             if (Libdeflate.gunzipMember(data, off, len, out, sizes) == Libdeflate.SUCCESS && sizes[0] == len && sizes[1] == hint) {
-                return out;
+                return new Inflated(out, (int) hint);
             }
         }
-        return decompressWithJdk(data, off, len, maxBytes, what, limitKey);
+        byte[] out = decompressWithJdk(data, off, len, maxBytes, what, limitKey);
+        return new Inflated(out, out.length);
     }
 
     /** ISIZE (the last 4 bytes): the uncompressed size mod 2^32 of the last member, a hint only; 0 when too short. */

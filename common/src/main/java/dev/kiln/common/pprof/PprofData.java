@@ -143,6 +143,19 @@ public final class PprofData {
         return new Shape(stringCount, sampleCount, locIdsSize, valuesSize, labelSize, mappingCount, locationCount, lineSize, functionCount);
     }
 
+    /** Heap bytes of the columns (their capacity, not what the last decode used). */
+    public long retainedBytes() {
+        long ints = strOff.length + strLen.length + sampleLocStart.length + sampleLocCount.length + sampleValStart.length
+                + sampleValCount.length + sampleLabelStart.length + sampleLabelCount.length + mapFlags.length
+                + locLineStart.length + locLineCount.length;
+        long longs = sampleTypeType.length + sampleTypeUnit.length + locIds.length + values.length + labelKey.length + labelStr.length
+                + labelNum.length + labelNumUnit.length + mapId.length + mapStart.length + mapLimit.length + mapOffset.length
+                + mapFilename.length + mapBuildId.length + locId.length + locMappingId.length + locAddress.length
+                + lineFunctionId.length + lineLine.length + fnId.length + fnName.length + fnSystemName.length + fnFilename.length
+                + fnStartLine.length;
+        return ints * 4 + longs * 8 + locFolded.length;
+    }
+
     /** The default, or the hinted size with an eighth of headroom: the next profile is often a little larger. */
     private static int capacity(int defaultSize, int hint) {
         return Math.max(defaultSize, hint + (hint >> 3));

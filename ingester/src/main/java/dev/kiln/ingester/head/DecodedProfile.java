@@ -1,12 +1,11 @@
 package dev.kiln.ingester.head;
 
 import dev.kiln.common.InvalidInputException;
-import dev.kiln.common.io.Gzip;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.model.LabelNames;
 import dev.kiln.common.model.Labels;
 import dev.kiln.common.pprof.PprofData;
-import dev.kiln.common.pprof.PprofDecoder;
+import dev.kiln.common.pprof.DecodeBuffers;
 import dev.kiln.common.pprof.PprofRefs;
 import dev.kiln.common.query.SpanIds;
 import java.util.ArrayList;
@@ -18,7 +17,8 @@ import java.util.Map;
  * A pushed pprof, decoded and fully validated but not stored yet, with the series it splits into:
  * one per sample type and per distinct set of pprof sample labels (span and trace ids stay on the
  * samples), as Pyroscope does. Decoding validates everything so that storing can never fail after
- * the write-ahead log has recorded the push.
+ * the write-ahead log has recorded the push. Its columns live in reused {@link DecodeBuffers}:
+ * {@link #release()} it once it is stored.
  */
 public final class DecodedProfile {
     private static final String GODELTAPROF_PREFIX = "godeltaprof_";
@@ -42,9 +42,11 @@ public final class DecodedProfile {
     final int maxStackDepth;
     /** Longest symbol kept, in UTF-8 bytes (limits.max_profile_symbol_value_length). */
     final int maxSymbolLength;
+    private final DecodeBuffers buffers;
 
-    private DecodedProfile(PprofData pprof, PprofRefs refs, long timeNanos, String id, List<Part> parts,
+    private DecodedProfile(DecodeBuffers buffers, PprofData pprof, PprofRefs refs, long timeNanos, String id, List<Part> parts,
             long[] sampleSpans, int decompressedBytes, int maxStackDepth, int maxSymbolLength) {
+        this.buffers = buffers;
         this.maxStackDepth = maxStackDepth;
         this.maxSymbolLength = maxSymbolLength;
         this.pprof = pprof;
@@ -72,6 +74,11 @@ public final class DecodedProfile {
         return parts.size();
     }
 
+    /** Gives the decode buffers back for reuse: call once the profile is stored, and use it no more. */
+    public void release() {
+        buffers.release();
+    }
+
     /** How large the decoded pprof's columns had to be (see {@link PprofData#PprofData(PprofData.Shape)}). */
     public PprofData.Shape shape() {
         return pprof.shape();
@@ -95,9 +102,9 @@ public final class DecodedProfile {
      */
     public static DecodedProfile decode(Labels seriesLabels, byte[] payload, String id, long defaultTimeNanos,
             Map<String, String> displayNames, Limits limits, PprofData.Shape sizeHint) {
-        byte[] raw = Gzip.maybeDecompress(payload, limits.maxProfileSizeBytes() > 0 ? limits.maxProfileSizeBytes() : Long.MAX_VALUE,
-                "profile", "limits.max_profile_size_bytes");
-        PprofData p = new PprofDecoder().decode(raw, 0, raw.length, new PprofData(sizeHint));
+        DecodeBuffers buffers = DecodeBuffers.take(sizeHint);
+        PprofData p = buffers.decode(payload, limits.maxProfileSizeBytes() > 0 ? limits.maxProfileSizeBytes() : Long.MAX_VALUE,
+                "limits.max_profile_size_bytes");
         PprofRefs refs = PprofRefs.validate(p);
         if (limits.maxProfileStacktraceSamples() > 0 && p.sampleCount > limits.maxProfileStacktraceSamples()) {
             throw new InvalidInputException("profile has " + p.sampleCount + " samples, more than the limit of "
@@ -197,7 +204,7 @@ public final class DecodedProfile {
                 parts.add(new Part(checked(typeLabels, limits), t, members, cumulative));
             }
         }
-        return new DecodedProfile(p, refs, ts, id, parts, spans, raw.length,
+        return new DecodedProfile(buffers, p, refs, ts, id, parts, spans, buffers.decodedBytes(),
                 limits.maxProfileStacktraceDepth() > 0 ? limits.maxProfileStacktraceDepth() : Integer.MAX_VALUE,
                 limits.maxProfileSymbolValueLength() > 0 ? limits.maxProfileSymbolValueLength() : Integer.MAX_VALUE);
     }
