@@ -41,11 +41,13 @@ public record IngesterConfig(Path dataPath, Duration maxBlockDuration, WalConfig
             ConfigKey.of("pyroscopedb.flush_grace", ConfigType.DURATION, Duration.ofMinutes(5),
                     "How long after its time window ends a head block still takes late profiles before it is flushed."),
             ConfigKey.of("pyroscopedb.max_block_bytes", ConfigType.LONG, 512L << 20,
-                    "A head block this large (estimated memory) is flushed before its window ends; 0 disables."),
+                    "A head block this large (estimated memory, with the symbol table it writes, which head blocks of a tenant opened "
+                            + "together share) is flushed before its window ends; 0 disables."),
             ConfigKey.of("pyroscopedb.flush_on_shutdown", ConfigType.BOOLEAN, true,
                     "Flush every head block when the ingester stops, so a scale-down leaves nothing only in its write-ahead log."),
             ConfigKey.of("pyroscopedb.max_head_bytes", ConfigType.LONG, -1L,
-                    "While all head blocks together are larger (estimated memory), the largest are flushed early, bounding ingester "
+                    "While all head blocks together are larger (estimated memory, a shared symbol table counted once), the largest "
+                            + "are flushed early, bounding ingester "
                             + "memory; -1: a quarter of the JVM's maximum heap (the live heap peaks near twice the head), 0 disables."));
 
     /** {@code pyroscopedb.max_head_bytes}, with -1 resolved against this JVM's maximum heap. */
