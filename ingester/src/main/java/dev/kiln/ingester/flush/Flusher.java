@@ -92,14 +92,15 @@ public final class Flusher {
     /** Whether the head is over {@code max_head_bytes} or one of its blocks over {@code max_block_bytes}. */
     public boolean overMemoryLimits() {
         List<HeadBlock> blocks = head.allBlocks();
-        if (settings.maxBlockBytes() > 0) {
-            for (HeadBlock b : blocks) {
-                if (b.sizeBytes() >= settings.maxBlockBytes()) {
-                    return true;
-                }
+        long upperBound = 0; // shared symbol tables counted once per block: every push checks, so the exact sum only when needed
+        for (HeadBlock b : blocks) {
+            long bytes = b.sizeBytes();
+            if (settings.maxBlockBytes() > 0 && bytes >= settings.maxBlockBytes()) {
+                return true;
             }
+            upperBound += bytes;
         }
-        return settings.maxHeadBytes() > 0 && Head.sizeBytes(blocks) > settings.maxHeadBytes();
+        return settings.maxHeadBytes() > 0 && upperBound > settings.maxHeadBytes() && Head.sizeBytes(blocks) > settings.maxHeadBytes();
     }
 
     /** One check: retries failed flushes, flushes due blocks, expires old local blocks. */
