@@ -166,6 +166,35 @@ public final class DecodedProfile {
                 groups.computeIfAbsent(sampleLabels.build(), x -> new ArrayList<>()).add(s);
             }
         }
+        // Samples without labels form the base series; each distinct label set its own series. The
+        // member lists are the same for every sample type (SampleSet sorts each list once).
+        List<Labels> groupLabels = new ArrayList<>();
+        List<int[]> groupMembers = new ArrayList<>();
+        int[] ungrouped = null;
+        if (groups != null) {
+            boolean[] grouped = new boolean[p.sampleCount];
+            for (Map.Entry<Labels, List<Integer>> g : groups.entrySet()) {
+                int[] members = g.getValue().stream().mapToInt(Integer::intValue).toArray();
+                for (int m : members) {
+                    grouped[m] = true;
+                }
+                groupLabels.add(g.getKey());
+                groupMembers.add(members);
+            }
+            int rest = 0;
+            for (boolean gr : grouped) {
+                rest += gr ? 0 : 1;
+            }
+            if (rest > 0) {
+                ungrouped = new int[rest];
+                int k = 0;
+                for (int s = 0; s < grouped.length; s++) {
+                    if (!grouped[s]) {
+                        ungrouped[k++] = s;
+                    }
+                }
+            }
+        }
         List<Part> parts = new ArrayList<>();
         for (int t = 0; t < p.sampleTypeCount; t++) {
             TypeSeries typeSeries = typeSeries(base, name, clientDeltas, p, t);
@@ -175,33 +204,16 @@ public final class DecodedProfile {
                 parts.add(new Part(checked(typeLabels, limits), t, null, cumulative));
                 continue;
             }
-            // Samples without labels form the base series; each distinct label set its own series.
-            boolean[] grouped = new boolean[p.sampleCount];
-            for (Map.Entry<Labels, List<Integer>> g : groups.entrySet()) {
+            for (int g = 0; g < groupLabels.size(); g++) {
                 Labels.Builder b = typeLabels.toBuilder();
-                Labels extra = g.getKey();
+                Labels extra = groupLabels.get(g);
                 for (int i = 0; i < extra.size(); i++) {
                     b.set(extra.name(i), extra.value(i));
                 }
-                int[] members = g.getValue().stream().mapToInt(Integer::intValue).toArray();
-                for (int m : members) {
-                    grouped[m] = true;
-                }
-                parts.add(new Part(checked(b.build(), limits), t, members, cumulative));
+                parts.add(new Part(checked(b.build(), limits), t, groupMembers.get(g), cumulative));
             }
-            int rest = 0;
-            for (boolean gr : grouped) {
-                rest += gr ? 0 : 1;
-            }
-            if (rest > 0) {
-                int[] members = new int[rest];
-                int k = 0;
-                for (int s = 0; s < grouped.length; s++) {
-                    if (!grouped[s]) {
-                        members[k++] = s;
-                    }
-                }
-                parts.add(new Part(checked(typeLabels, limits), t, members, cumulative));
+            if (ungrouped != null) {
+                parts.add(new Part(checked(typeLabels, limits), t, ungrouped, cumulative));
             }
         }
         return new DecodedProfile(buffers, p, refs, ts, id, parts, spans, buffers.decodedBytes(),

@@ -154,11 +154,12 @@ public final class HeadBlock implements QueryableBlock {
             }
             long added = 0;
             long samples = 0;
+            SampleSet.Order order = new SampleSet.Order(p, stacks);
             for (DecodedProfile.Part part : p.parts) {
                 if (part.cumulative()) {
                     deltas.apply(tenant, p, part);
                 }
-                SampleSet set = SampleSet.build(p, part, stacks);
+                SampleSet set = SampleSet.build(p, part, order);
                 if (set == null) {
                     continue;
                 }

@@ -1,9 +1,9 @@
 package dev.kiln.ingester.head;
 
 import dev.kiln.common.pprof.PprofData;
-import dev.kiln.common.symbols.LongIntHashMap;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -25,54 +25,72 @@ final class SampleSet {
 
     private record StackSpan(int stack, long span) {}
 
-    /** Returns null when the part has no positive values. */
-    static SampleSet build(DecodedProfile p, DecodedProfile.Part part, int[] stackIds) {
-        return p.sampleSpans == null ? withoutSpans(p, part, stackIds) : withSpans(p, part, stackIds);
+    /**
+     * The samples of one profile's parts sorted by stack id, as {@code stack << 32 | sample}: the
+     * same for every sample type of a member list, so sorted once per list for one append.
+     */
+    static final class Order {
+        private static final Object ALL_SAMPLES = new Object();
+        private final DecodedProfile profile;
+        private final int[] stackIds;
+        private final IdentityHashMap<Object, long[]> byMembers = new IdentityHashMap<>(4);
+
+        /** @param stackIds per pprof sample, its stack id in the block's symbol table */
+        Order(DecodedProfile profile, int[] stackIds) {
+            this.profile = profile;
+            this.stackIds = stackIds;
+        }
+
+        long[] of(int[] members) {
+            Object key = members == null ? ALL_SAMPLES : members;
+            long[] sorted = byMembers.get(key);
+            if (sorted == null) {
+                int n = members == null ? profile.pprof.sampleCount : members.length;
+                sorted = new long[n];
+                for (int i = 0; i < n; i++) {
+                    int s = members == null ? i : members[i];
+                    sorted[i] = (long) stackIds[s] << 32 | s;
+                }
+                Arrays.sort(sorted);
+                byMembers.put(key, sorted);
+            }
+            return sorted;
+        }
     }
 
-    private static SampleSet withoutSpans(DecodedProfile p, DecodedProfile.Part part, int[] stackIds) {
+    /** Returns null when the part has no positive values. */
+    static SampleSet build(DecodedProfile p, DecodedProfile.Part part, Order order) {
+        return p.sampleSpans == null ? withoutSpans(p, part, order) : withSpans(p, part, order.stackIds);
+    }
+
+    private static SampleSet withoutSpans(DecodedProfile p, DecodedProfile.Part part, Order order) {
         PprofData d = p.pprof;
         int t = part.sampleType();
-        int[] members = part.samples();
-        int n = members == null ? d.sampleCount : members.length;
-        LongIntHashMap slots = new LongIntHashMap(Math.max(16, n));
-        int[] stacks = new int[n];
-        long[] values = new long[n];
+        long[] sorted = order.of(part.samples());
+        int[] stacks = new int[sorted.length];
+        long[] values = new long[sorted.length];
         int size = 0;
         long total = 0;
-        for (int i = 0; i < n; i++) {
-            int s = members == null ? i : members[i];
+        for (long key : sorted) {
+            int s = (int) key;
             long v = d.values[d.sampleValStart[s] + t];
             if (v <= 0) {
                 continue;
             }
-            int stack = stackIds[s];
-            int slot = slots.get(stack);
-            if (slot < 0) {
-                slot = size++;
-                slots.put(stack, slot);
-                stacks[slot] = stack;
+            int stack = (int) (key >>> 32);
+            if (size > 0 && stacks[size - 1] == stack) {
+                values[size - 1] += v;
+            } else {
+                stacks[size] = stack;
+                values[size++] = v;
             }
-            values[slot] += v;
             total += v;
         }
         if (size == 0) {
             return null;
         }
-        // Sort by stack id (primitive sort of packed keys): compresses better in blocks.
-        long[] keys = new long[size];
-        for (int i = 0; i < size; i++) {
-            keys[i] = ((long) stacks[i] << 32) | i;
-        }
-        Arrays.sort(keys);
-        int[] outStacks = new int[size];
-        long[] outValues = new long[size];
-        for (int i = 0; i < size; i++) {
-            int slot = (int) keys[i];
-            outStacks[i] = stacks[slot];
-            outValues[i] = values[slot];
-        }
-        return new SampleSet(outStacks, outValues, null, total);
+        return new SampleSet(size == stacks.length ? stacks : Arrays.copyOf(stacks, size),
+                size == values.length ? values : Arrays.copyOf(values, size), null, total);
     }
 
     private static SampleSet withSpans(DecodedProfile p, DecodedProfile.Part part, int[] stackIds) {

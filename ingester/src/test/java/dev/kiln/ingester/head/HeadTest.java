@@ -4,7 +4,9 @@ import static dev.kiln.common.block.TestData.selfByPath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.common.block.BlockSeries;
 import dev.kiln.common.block.BlockWriter;
 import dev.kiln.common.block.BlockWriterConfig;
 import dev.kiln.common.block.ParquetBlock;
@@ -20,6 +22,7 @@ import dev.kiln.common.selector.Selector;
 import dev.kiln.common.testing.PprofBuilder;
 import dev.kiln.common.tree.CallTree;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -100,5 +103,63 @@ class HeadTest {
         }
         assertEquals(Map.of("main;hour0;leaf", 15L), flameGraph(ParquetBlock.open(store, "t", h0.id())));
         assertEquals(Map.of("main;hour1;leaf", 27L), flameGraph(ParquetBlock.open(store, "t", h1.id())));
+    }
+
+    /**
+     * One profile with two sample types, samples split by a label into two series plus the
+     * unlabelled rest, stacks that become one after depth truncation, and zero or negative values
+     * (dropped): every series of both types holds exactly its own merged samples.
+     */
+    @Test
+    void seriesOfAProfileHoldTheirOwnMergedSamplesForEverySampleType() {
+        PprofBuilder b = new PprofBuilder().sampleType("samples", "count").sampleType("cpu", "nanoseconds")
+                .periodType("cpu", "nanoseconds").period(10).timeNanos((T0 + 1000) * 1_000_000L);
+        b.labels("route", "/a").stack(new long[] {1, 10}, "main", "x", "leaf");
+        b.labels("route", "/a").stack(new long[] {2, 20}, "other", "x", "leaf"); // same as the first once cut to 2 frames
+        b.labels("route", "/b").stack(new long[] {0, 30}, "main", "y");
+        b.labels("route", "/b").stack(new long[] {4, -5}, "main", "z");
+        b.stack(new long[] {5, 50}, "main", "w");
+        Labels labels = Labels.of(LabelNames.NAME, "process_cpu", LabelNames.SERVICE_NAME, "api");
+        Limits d = Limits.DEFAULTS;
+        Limits twoFrames = new Limits(d.ingestionRateMb(), d.ingestionBurstSizeMb(), d.maxLabelNameLength(), d.maxLabelValueLength(),
+                d.maxLabelNamesPerSeries(), d.maxProfileSizeBytes(), d.maxProfileStacktraceSamples(), 2, d.maxProfileSymbolValueLength(),
+                "0s", "0s", d.maxGlobalSeriesPerTenant(), d.maxQueryLength(), d.maxQueryLookback(), d.maxFlameGraphNodesDefault(),
+                d.maxFlameGraphNodesMax(), d.maxConcurrentQueries(), d.splitQueriesByInterval(), d.retentionPeriod());
+        DecodedProfile p = DecodedProfile.decode(labels, b.bytes(), "p", 0, Map.of(), twoFrames);
+        Head head = new Head(HOUR_MS);
+        HeadBlock block = head.blockFor("t", p.timeNanos());
+        block.append(p);
+        p.release();
+
+        Map<String, Map<String, Long>> expected = Map.of(
+                "samples:count:{route=/a}", Map.of("x;leaf", 3L),
+                "samples:count:{route=/b}", Map.of("main;z", 4L),
+                "samples:count:{}", Map.of("main;w", 5L),
+                "cpu:nanoseconds:{route=/a}", Map.of("x;leaf", 30L),
+                "cpu:nanoseconds:{route=/b}", Map.of("main;y", 30L),
+                "cpu:nanoseconds:{}", Map.of("main;w", 50L));
+        for (Map.Entry<String, Map<String, Long>> e : expected.entrySet()) {
+            String[] key = e.getKey().split(":", 3);
+            ProfileTypeId type = ProfileTypeId.parse("process_cpu:" + key[0] + ":" + key[1] + ":cpu:nanoseconds");
+            String route = key[2].equals("{}") ? "" : key[2].substring(key[2].indexOf('=') + 1, key[2].length() - 1);
+            // The query service adds the profile type to the selector; here it is spelled out.
+            Selector selector = Selector.parse("{" + LabelNames.PROFILE_TYPE + "=\"" + type + "\", route=\"" + route + "\"}");
+            CallTree tree = new CallTree();
+            block.mergeTree(new SelectionSpec(TimeRange.ALL, type, selector, null, null), tree);
+            assertEquals(e.getValue(), selfByPath(tree), e.getKey());
+        }
+        // Stored rows: one per distinct stack, in stack id order, positive values only.
+        List<BlockSeries> series = block.snapshot();
+        assertEquals(6, series.size());
+        int rows = 0;
+        for (BlockSeries s : series) {
+            int[] stacks = s.stacks()[0];
+            for (int i = 0; i < stacks.length; i++) {
+                assertTrue(i == 0 || stacks[i - 1] < stacks[i], "sorted, merged: " + Arrays.toString(stacks));
+                assertTrue(s.values()[0][i] > 0);
+            }
+            rows += stacks.length;
+        }
+        assertEquals(6, rows, "x;leaf twice merged into one row per type; y's 0 and z's -5 dropped");
     }
 }
