@@ -211,7 +211,7 @@ public final class Ingester extends AbstractIdleService {
             for (RawProfile raw : series.getProfilesList()) {
                 DecodedProfile d;
                 try {
-                    d = DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(), raw.getDefaultTimeNanos(),
+                    d = DecodedProfile.decode(labels, raw.getPayload(), raw.getId(), raw.getDefaultTimeNanos(),
                             raw.getSampleTypeDisplayNamesMap(), l, lastShape);
                     lastShape = d.shape();
                     checkTimeWindow(d.timeNanos(), l);
@@ -391,8 +391,8 @@ public final class Ingester extends AbstractIdleService {
             Labels labels = Labels.fromPairs(series.getLabelsList());
             for (RawProfile raw : series.getProfilesList()) {
                 try {
-                    DecodedProfile profile = DecodedProfile.decode(labels, raw.getPayload().toByteArray(), raw.getId(),
-                            raw.getDefaultTimeNanos(), raw.getSampleTypeDisplayNamesMap(), l);
+                    DecodedProfile profile = DecodedProfile.decode(labels, raw.getPayload(), raw.getId(),
+                            raw.getDefaultTimeNanos(), raw.getSampleTypeDisplayNamesMap(), l, null);
                     block.append(profile);
                     profile.release();
                 } catch (InvalidInputException e) {

@@ -41,9 +41,7 @@ public final class Gzip {
      */
     public static byte[] maybeDecompress(byte[] data, long maxBytes, String what, String limitKey) {
         if (!isGzip(data)) {
-            if (data.length > maxBytes) {
-                throw tooLarge(what, maxBytes, limitKey);
-            }
+            requireAtMost(data.length, maxBytes, what, limitKey);
             return data;
         }
         return decompress(data, 0, data.length, maxBytes, what, limitKey);
@@ -199,6 +197,13 @@ public final class Gzip {
 
     private static int intLe(byte[] b, int p) {
         return (b[p] & 0xff) | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff) << 16 | (b[p + 3] & 0xff) << 24;
+    }
+
+    /** The size check of a payload that is not compressed: a {@link TooLargeException} past {@code maxBytes}. */
+    public static void requireAtMost(long size, long maxBytes, String what, String limitKey) {
+        if (size > maxBytes) {
+            throw tooLarge(what, maxBytes, limitKey);
+        }
     }
 
     private static InvalidInputException tooLarge(String what, long maxBytes, String limitKey) {

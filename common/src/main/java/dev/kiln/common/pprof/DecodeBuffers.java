@@ -1,5 +1,6 @@
 package dev.kiln.common.pprof;
 
+import com.google.protobuf.ByteString;
 import dev.kiln.common.io.Gzip;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +24,9 @@ public final class DecodeBuffers {
 
     private final PprofDecoder decoder = new PprofDecoder();
     private final PprofData data;
+    /** A payload copied out of its request message ({@link #decode(ByteString, long, String)}). */
+    private byte[] input = new byte[0];
+    /** Decompressed bytes. */
     private byte[] bytes = new byte[0];
     private int length;
     /** Between {@link #take} and {@link #release}. */
@@ -48,19 +52,31 @@ public final class DecodeBuffers {
      * {@link Gzip#decompress}) and decodes it into this set's columns.
      */
     public PprofData decode(byte[] payload, long maxBytes, String limitKey) {
-        byte[] raw;
-        if (Gzip.isGzip(payload)) {
-            Gzip.Inflated inflated = Gzip.decompress(payload, 0, payload.length, maxBytes, "profile", limitKey, bytes);
+        return decode(payload, 0, payload.length, maxBytes, limitKey);
+    }
+
+    /** The same for a payload still in its request message, copied into a reused buffer first. */
+    public PprofData decode(ByteString payload, long maxBytes, String limitKey) {
+        int n = payload.size();
+        if (input.length < n) {
+            input = new byte[n + (n >> 3)];
+        }
+        payload.copyTo(input, 0);
+        return decode(input, 0, n, maxBytes, limitKey);
+    }
+
+    private PprofData decode(byte[] payload, int off, int len, long maxBytes, String limitKey) {
+        if (Gzip.isGzip(payload, off, len)) {
+            Gzip.Inflated inflated = Gzip.decompress(payload, off, len, maxBytes, "profile", limitKey, bytes);
             if (inflated.bytes().length <= MAX_KEPT_BYTES) {
                 bytes = inflated.bytes();
             }
-            raw = inflated.bytes();
             length = inflated.length();
-        } else {
-            raw = Gzip.maybeDecompress(payload, maxBytes, "profile", limitKey);
-            length = raw.length;
+            return decoder.decode(inflated.bytes(), 0, length, data);
         }
-        return decoder.decode(raw, 0, length, data);
+        Gzip.requireAtMost(len, maxBytes, "profile", limitKey);
+        length = len;
+        return decoder.decode(payload, off, len, data);
     }
 
     /** Decompressed size of the last {@link #decode}. */
@@ -75,7 +91,7 @@ public final class DecodeBuffers {
         }
         taken = false;
         data.buf = null; // a plain (not gzip) payload is not the pool's to keep
-        if (bytes.length + data.retainedBytes() > MAX_KEPT_BYTES) {
+        if ((long) input.length + bytes.length + data.retainedBytes() > MAX_KEPT_BYTES) {
             return;
         }
         if (IDLE_COUNT.incrementAndGet() > MAX_IDLE) {

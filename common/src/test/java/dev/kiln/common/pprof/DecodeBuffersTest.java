@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.google.protobuf.ByteString;
 import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.testing.PprofBuilder;
 import java.util.ArrayList;
@@ -82,5 +83,28 @@ class DecodeBuffersTest {
         for (int i = 0; i < 64; i++) {
             assertNotSame(b, DecodeBuffers.take(null));
         }
+    }
+
+    /** Payloads still in their request message (a slice of a larger buffer, as parsed with aliasing). */
+    @Test
+    void payloadsInRequestMessagesDecodeLikeArrays() {
+        for (int round = 0; round < 3; round++) {
+            for (byte[] payload : List.of(profile(300, "gz"), PprofBuilder.cpu().stack(9, "main", "plain").bytes())) {
+                byte[] framed = new byte[payload.length + 20];
+                System.arraycopy(payload, 0, framed, 7, payload.length);
+                ByteString slice = ByteString.copyFrom(framed).substring(7, 7 + payload.length);
+                DecodeBuffers fromMessage = DecodeBuffers.take(null);
+                DecodeBuffers fromArray = DecodeBuffers.take(null);
+                List<String> expected = leaves(fromArray.decode(payload, 1 << 24, "limit"));
+                assertEquals(expected, leaves(fromMessage.decode(slice, 1 << 24, "limit")));
+                assertEquals(fromArray.decodedBytes(), fromMessage.decodedBytes());
+                fromArray.release();
+                fromMessage.release();
+            }
+        }
+        DecodeBuffers b = DecodeBuffers.take(null);
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> b.decode(ByteString.copyFrom(PprofBuilder.cpu().stack(9, "main", "plain").bytes()), 10, "limits.max_profile_size_bytes"));
+        assertEquals(true, e.getMessage().contains("limits.max_profile_size_bytes"), e.getMessage());
     }
 }

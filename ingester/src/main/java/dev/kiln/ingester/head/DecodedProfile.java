@@ -1,5 +1,6 @@
 package dev.kiln.ingester.head;
 
+import com.google.protobuf.ByteString;
 import dev.kiln.common.InvalidInputException;
 import dev.kiln.common.limits.Limits;
 import dev.kiln.common.model.LabelNames;
@@ -93,18 +94,32 @@ public final class DecodedProfile {
      */
     public static DecodedProfile decode(Labels seriesLabels, byte[] payload, String id, long defaultTimeNanos,
             Map<String, String> displayNames, Limits limits) {
-        return decode(seriesLabels, payload, id, defaultTimeNanos, displayNames, limits, null);
+        DecodeBuffers buffers = DecodeBuffers.take(null);
+        return build(seriesLabels, buffers, buffers.decode(payload, maxProfileBytes(limits), PROFILE_SIZE_KEY), id, defaultTimeNanos,
+                displayNames, limits);
     }
 
     /**
-     * The same, with the decode's columns sized for a profile of the shape {@code sizeHint} (e.g. the
-     * {@link #shape()} of the last profile of the same source; null: grow from the defaults).
+     * The same for a payload still in its request message, with the decode's columns sized for a
+     * profile of the shape {@code sizeHint} (e.g. the {@link #shape()} of the last profile of the
+     * same source; null: grow from the defaults).
      */
-    public static DecodedProfile decode(Labels seriesLabels, byte[] payload, String id, long defaultTimeNanos,
+    public static DecodedProfile decode(Labels seriesLabels, ByteString payload, String id, long defaultTimeNanos,
             Map<String, String> displayNames, Limits limits, PprofData.Shape sizeHint) {
         DecodeBuffers buffers = DecodeBuffers.take(sizeHint);
-        PprofData p = buffers.decode(payload, limits.maxProfileSizeBytes() > 0 ? limits.maxProfileSizeBytes() : Long.MAX_VALUE,
-                "limits.max_profile_size_bytes");
+        return build(seriesLabels, buffers, buffers.decode(payload, maxProfileBytes(limits), PROFILE_SIZE_KEY), id, defaultTimeNanos,
+                displayNames, limits);
+    }
+
+    private static final String PROFILE_SIZE_KEY = "limits.max_profile_size_bytes";
+
+    private static long maxProfileBytes(Limits limits) {
+        return limits.maxProfileSizeBytes() > 0 ? limits.maxProfileSizeBytes() : Long.MAX_VALUE;
+    }
+
+    /** Validates the pprof decoded into {@code buffers} and splits it into series. */
+    private static DecodedProfile build(Labels seriesLabels, DecodeBuffers buffers, PprofData p, String id, long defaultTimeNanos,
+            Map<String, String> displayNames, Limits limits) {
         PprofRefs refs = PprofRefs.validate(p);
         if (limits.maxProfileStacktraceSamples() > 0 && p.sampleCount > limits.maxProfileStacktraceSamples()) {
             throw new InvalidInputException("profile has " + p.sampleCount + " samples, more than the limit of "
