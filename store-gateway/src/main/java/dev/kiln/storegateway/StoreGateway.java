@@ -43,6 +43,7 @@ public final class StoreGateway extends AbstractScheduledService {
     private final BlockQueryService queries;
     private final Map<String, List<BlockMeta>> metas = new ConcurrentHashMap<>(); // tenant -> queryable blocks
     private final Set<String> knownBlockIds = ConcurrentHashMap.newKeySet(); // ids in metas, any tenant
+    private final Object syncLock = new Object();
     private final LinkedHashMap<String, ParquetBlock> open = new LinkedHashMap<>(16, 0.75f, true); // LRU by access
     private final Counter syncFailures;
     private volatile Predicate<String> owns = blockId -> true;
@@ -76,14 +77,24 @@ public final class StoreGateway extends AbstractScheduledService {
         return open.size();
     }
 
-    /** Blocks of {@code tenant} overlapping {@code range} (only {@code blockIds} unless empty), opened on demand. */
+    /**
+     * Blocks of {@code tenant} overlapping {@code range} (only {@code blockIds} unless empty), opened
+     * on demand. Requested blocks missing from the list are looked up once more in the bucket
+     * index; ids it does not list either (blocks the compactor has since replaced) are skipped.
+     */
     List<QueryableBlock> blocks(String tenant, TimeRange range, Set<String> blockIds) {
         if (!knownBlockIds.containsAll(blockIds)) {
             // The querier read a newer bucket index than this store-gateway's last sync.
             resync(tenant);
         }
+        List<BlockMeta> listed = metas.getOrDefault(tenant, List.of());
+        if (!blockIds.isEmpty() && !listsAll(listed, blockIds)) {
+            // A periodic sync that read the index before the blocks appeared finished after the check above.
+            resync(tenant);
+            listed = metas.getOrDefault(tenant, List.of());
+        }
         List<QueryableBlock> out = new ArrayList<>();
-        for (BlockMeta m : metas.getOrDefault(tenant, List.of())) {
+        for (BlockMeta m : listed) {
             // An explicit block list (the querier's routing) is served whoever owns the blocks: the
             // querier fails over to the next owner. Without one, only this store-gateway's own blocks.
             boolean wanted = blockIds.isEmpty() ? owns.test(m.id()) : blockIds.contains(m.id());
@@ -92,6 +103,14 @@ public final class StoreGateway extends AbstractScheduledService {
             }
         }
         return out;
+    }
+
+    private static boolean listsAll(List<BlockMeta> listed, Set<String> blockIds) {
+        int found = 0;
+        for (BlockMeta m : listed) {
+            found += blockIds.contains(m.id()) ? 1 : 0;
+        }
+        return found == blockIds.size();
     }
 
     private synchronized ParquetBlock opened(BlockMeta m) {
@@ -110,6 +129,12 @@ public final class StoreGateway extends AbstractScheduledService {
     }
 
     private void resync(String tenant) {
+        synchronized (syncLock) {
+            resyncLocked(tenant);
+        }
+    }
+
+    private void resyncLocked(String tenant) {
         try {
             List<BlockMeta> blocks = BucketIndex.queryableBlocks(store, tenant);
             metas.put(tenant, blocks);
@@ -120,8 +145,17 @@ public final class StoreGateway extends AbstractScheduledService {
         }
     }
 
-    /** Re-reads every tenant's block list. */
+    /**
+     * Re-reads every tenant's block list. Serialized with {@link #resync}: otherwise a sync that
+     * read the index before a resync could replace the resync's newer list with its older one.
+     */
     public void sync() {
+        synchronized (syncLock) {
+            syncLocked();
+        }
+    }
+
+    private void syncLocked() {
         Map<String, List<BlockMeta>> next = new HashMap<>();
         for (String tenant : store.listPrefixes("")) {
             try {
