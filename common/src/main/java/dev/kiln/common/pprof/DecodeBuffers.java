@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a small pool; buffers grown by an unusually large profile are dropped rather than kept.
  */
 public final class DecodeBuffers {
-    /** Past this many bytes (decompressed bytes plus columns) a buffer set is not kept for reuse. */
+    /** Past this many bytes (payload copy, decompressed bytes and columns) a buffer set is not kept for reuse. */
     static final long MAX_KEPT_BYTES = 16L << 20;
     private static final int MAX_IDLE = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     private static final ConcurrentLinkedQueue<DecodeBuffers> IDLE = new ConcurrentLinkedQueue<>();
