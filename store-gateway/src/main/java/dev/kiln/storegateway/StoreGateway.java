@@ -42,7 +42,6 @@ public final class StoreGateway extends AbstractScheduledService {
     private final ObjectStore store;
     private final BlockQueryService queries;
     private final Map<String, List<BlockMeta>> metas = new ConcurrentHashMap<>(); // tenant -> queryable blocks
-    private final Set<String> knownBlockIds = ConcurrentHashMap.newKeySet(); // ids in metas, any tenant
     private final Object syncLock = new Object();
     private final LinkedHashMap<String, ParquetBlock> open = new LinkedHashMap<>(16, 0.75f, true); // LRU by access
     private final Counter syncFailures;
@@ -83,13 +82,11 @@ public final class StoreGateway extends AbstractScheduledService {
      * index; ids it does not list either (blocks the compactor has since replaced) are skipped.
      */
     List<QueryableBlock> blocks(String tenant, TimeRange range, Set<String> blockIds) {
-        if (!knownBlockIds.containsAll(blockIds)) {
-            // The querier read a newer bucket index than this store-gateway's last sync.
-            resync(tenant);
-        }
+        // One snapshot of the list is checked and served, so a sync replacing it meanwhile cannot
+        // make the check pass and the loop below miss blocks.
         List<BlockMeta> listed = metas.getOrDefault(tenant, List.of());
         if (!blockIds.isEmpty() && !listsAll(listed, blockIds)) {
-            // A periodic sync that read the index before the blocks appeared finished after the check above.
+            // The querier read a newer bucket index than this store-gateway's last sync.
             resync(tenant);
             listed = metas.getOrDefault(tenant, List.of());
         }
@@ -130,18 +127,12 @@ public final class StoreGateway extends AbstractScheduledService {
 
     private void resync(String tenant) {
         synchronized (syncLock) {
-            resyncLocked(tenant);
-        }
-    }
-
-    private void resyncLocked(String tenant) {
-        try {
-            List<BlockMeta> blocks = BucketIndex.queryableBlocks(store, tenant);
-            metas.put(tenant, blocks);
-            blocks.forEach(m -> knownBlockIds.add(m.id()));
-        } catch (RuntimeException e) {
-            syncFailures.increment();
-            log.atWarn().addKeyValue("tenant", tenant).addKeyValue("err", e.getMessage()).log("block sync failed");
+            try {
+                metas.put(tenant, BucketIndex.queryableBlocks(store, tenant));
+            } catch (RuntimeException e) {
+                syncFailures.increment();
+                log.atWarn().addKeyValue("tenant", tenant).addKeyValue("err", e.getMessage()).log("block sync failed");
+            }
         }
     }
 
@@ -151,11 +142,11 @@ public final class StoreGateway extends AbstractScheduledService {
      */
     public void sync() {
         synchronized (syncLock) {
-            syncLocked();
+            syncIndexes();
         }
     }
 
-    private void syncLocked() {
+    private void syncIndexes() {
         Map<String, List<BlockMeta>> next = new HashMap<>();
         for (String tenant : store.listPrefixes("")) {
             try {
@@ -169,13 +160,7 @@ public final class StoreGateway extends AbstractScheduledService {
         metas.keySet().retainAll(next.keySet());
         metas.putAll(next);
         Set<String> known = new HashSet<>();
-        Set<String> ids = new HashSet<>();
-        next.values().forEach(list -> list.forEach(m -> {
-            known.add(BlockUploader.prefix(m.tenant(), m.id()));
-            ids.add(m.id());
-        }));
-        knownBlockIds.addAll(ids);
-        knownBlockIds.retainAll(ids);
+        next.values().forEach(list -> list.forEach(m -> known.add(BlockUploader.prefix(m.tenant(), m.id()))));
         synchronized (this) {
             open.keySet().retainAll(known);
         }
