@@ -28,7 +28,6 @@ final class Libdeflate {
     static final String ENABLED_PROPERTY = "kiln.native_gzip";
 
     static final int SUCCESS = 0;
-    static final int INSUFFICIENT_SPACE = 3;
 
     /** A decompressor per concurrent call: libdeflate's are not thread-safe, and cheap to keep. */
     private static final ConcurrentLinkedQueue<Object> IDLE = new ConcurrentLinkedQueue<>();
@@ -42,8 +41,8 @@ final class Libdeflate {
 
     /**
      * Decompresses the single gzip member starting at {@code in[off]} into {@code out[0..)},
-     * checking its CRC-32 and length. Returns {@link #SUCCESS}, {@link #INSUFFICIENT_SPACE} or
-     * another libdeflate error code; on success {@code sizes[0]} is the compressed bytes consumed
+     * checking its CRC-32 and length. Returns {@link #SUCCESS} or a libdeflate error code (bad
+     * data, or {@code out} too small); on success {@code sizes[0]} is the compressed bytes consumed
      * and {@code sizes[1]} the bytes written.
      */
     static int gunzipMember(byte[] in, int off, int len, byte[] out, long[] sizes) {

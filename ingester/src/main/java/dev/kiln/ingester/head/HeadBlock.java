@@ -154,7 +154,7 @@ public final class HeadBlock implements QueryableBlock {
             }
             long added = 0;
             long samples = 0;
-            SampleSet.Order order = new SampleSet.Order(p, stacks);
+            SampleSet.Order order = new SampleSet.Order(stacks);
             for (DecodedProfile.Part part : p.parts) {
                 if (part.cumulative()) {
                     deltas.apply(tenant, p, part);

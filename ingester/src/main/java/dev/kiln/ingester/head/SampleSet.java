@@ -31,13 +31,11 @@ final class SampleSet {
      */
     static final class Order {
         private static final Object ALL_SAMPLES = new Object();
-        private final DecodedProfile profile;
         private final int[] stackIds;
         private final IdentityHashMap<Object, long[]> byMembers = new IdentityHashMap<>(4);
 
         /** @param stackIds per pprof sample, its stack id in the block's symbol table */
-        Order(DecodedProfile profile, int[] stackIds) {
-            this.profile = profile;
+        Order(int[] stackIds) {
             this.stackIds = stackIds;
         }
 
@@ -45,7 +43,7 @@ final class SampleSet {
             Object key = members == null ? ALL_SAMPLES : members;
             long[] sorted = byMembers.get(key);
             if (sorted == null) {
-                int n = members == null ? profile.pprof.sampleCount : members.length;
+                int n = members == null ? stackIds.length : members.length;
                 sorted = new long[n];
                 for (int i = 0; i < n; i++) {
                     int s = members == null ? i : members[i];

@@ -7,8 +7,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * One symbol table for the head blocks of a tenant that were opened together: a tenant's profiles
  * spread over several time windows at once (a backfill, late data next to current data, WAL
  * replay) then intern their functions and stacks once, into one table that stays in the CPU
- * caches, instead of once per window into tables that evict each other. Interning was the largest
- * part of the head append, and with 24 open windows it cost 1.8 times as much as with one.
+ * caches, instead of once per window into tables that evict each other (importing profiles
+ * that alternate between 24 windows cost 1.8 times as much as into one table), and the symbols
+ * are held once instead of once per window.
  *
  * <p>Each member block writes the whole table when it is flushed (ids stay valid; the extra
  * symbols of the other windows are few, as they are mostly the same functions). A generation
